@@ -1,0 +1,157 @@
+package dev.tokenbroker.broker;
+
+import dev.tokenbroker.broker.api.eventbus.EventBusApi;
+import dev.tokenbroker.broker.api.eventbus.RefreshPublisher;
+import dev.tokenbroker.broker.api.http.HttpApi;
+import dev.tokenbroker.broker.api.http.LocalRequestGuard;
+import dev.tokenbroker.broker.api.http.Readiness;
+import dev.tokenbroker.broker.config.BrokerOptions;
+import dev.tokenbroker.broker.idp.IdpClient;
+import dev.tokenbroker.broker.token.AccessPolicy;
+import dev.tokenbroker.broker.token.CacheListener;
+import dev.tokenbroker.broker.token.TokenCache;
+import dev.tokenbroker.broker.token.TokenKey;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Logger;
+
+/**
+ * The broker: IdP client, token cache, HTTP API, event-bus API and TCP bridge, all on this
+ * verticle's event loop (the cache is confined to it; see {@link TokenCache}). Deploy one instance.
+ */
+public final class BrokerVerticle extends VerticleBase {
+
+  private static final Logger LOG = Logger.getLogger(BrokerVerticle.class.getName());
+
+  private final BrokerOptions options;
+  private final Clock clock;
+  private final boolean periodicTick;
+  private final List<CacheListener> extraListeners = new ArrayList<>();
+  private IdpClient idp;
+  private TokenCache cache;
+  private EventBusApi eventBusApi;
+  private HttpServer server;
+
+  public BrokerVerticle(BrokerOptions options, Clock clock) {
+    this(options, clock, true);
+  }
+
+  /**
+   * @param periodicTick false in tests that drive {@link TokenCache#tick()} themselves with a fake
+   *     clock
+   */
+  public BrokerVerticle(BrokerOptions options, Clock clock, boolean periodicTick) {
+    this.options = options;
+    this.clock = clock;
+    this.periodicTick = periodicTick;
+  }
+
+  /** Adds a listener before deployment (metrics, tests). */
+  public BrokerVerticle listener(CacheListener listener) {
+    extraListeners.add(listener);
+    return this;
+  }
+
+  @Override
+  public Future<?> start() {
+    idp = IdpClient.create(vertx, options.idp(), options.retry(), clock);
+    LOG.info(
+        "IdP client ready: "
+            + (options.idp().tokenEndpoint() != null
+                ? "token endpoint " + options.idp().tokenEndpoint()
+                : "discovery from " + options.idp().issuer())
+            + ", client "
+            + options.idp().clientId()
+            + ", "
+            + options.idp().authMethod().wireName()
+            + ", audience parameter "
+            + options.idp().audienceParameter().wireName());
+    AccessPolicy policy = new AccessPolicy(options.tokens());
+    List<CacheListener> listeners = new ArrayList<>();
+    listeners.add(new RefreshPublisher(vertx.eventBus()));
+    listeners.addAll(extraListeners);
+    cache =
+        new TokenCache(
+            vertx,
+            idp,
+            clock,
+            options.cache(),
+            options.retry(),
+            CacheListener.all(listeners),
+            System.nanoTime());
+    eventBusApi = new EventBusApi(vertx, cache, policy, clock);
+    Readiness readiness = new Readiness(cache, idp, clock);
+    HttpApi httpApi =
+        new HttpApi(
+            vertx,
+            cache,
+            policy,
+            new LocalRequestGuard(options.http().allowNonLoopbackClients()),
+            readiness,
+            clock);
+    List<TokenKey> prefetch = policy.prefetchKeys();
+    return eventBusApi
+        .register()
+        .compose(
+            v -> {
+              LOG.info("event-bus API registered: " + EventBusApi.TOKEN + ", " + EventBusApi.INVALIDATE);
+              cache.start(prefetch, periodicTick);
+              LOG.info("prefetching " + prefetch.size() + " token(s) in the background");
+              return vertx
+                  .createHttpServer(
+                      new HttpServerOptions()
+                          .setHost(options.http().host())
+                          .setPort(options.http().port())
+                          .setMaxInitialLineLength(HttpApi.MAX_QUERY_LENGTH * 4)
+                          .setMaxHeaderSize(16 * 1024)
+                          .setIdleTimeout(120))
+                  .requestHandler(httpApi)
+                  .listen();
+            })
+        .compose(
+            s -> {
+              server = s;
+              LOG.info(
+                  "HTTP API listening on http://" + options.http().host() + ":" + s.actualPort());
+              return eventBusApi.startBridge(options.tcpBridge());
+            })
+        .onSuccess(
+            port -> {
+              if (port >= 0) {
+                LOG.info(
+                    "TCP event-bus bridge listening on " + options.tcpBridge().host() + ":" + port);
+              }
+            });
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (cache != null) {
+      cache.stop();
+    }
+    List<Future<?>> closing = new ArrayList<>();
+    if (server != null) {
+      closing.add(server.close());
+    }
+    if (eventBusApi != null) {
+      closing.add(eventBusApi.close());
+    }
+    if (idp != null) {
+      closing.add(idp.close());
+    }
+    return Future.join(closing);
+  }
+
+  public int actualHttpPort() {
+    return server == null ? -1 : server.actualPort();
+  }
+
+  public TokenCache cache() {
+    return cache;
+  }
+}

@@ -1,0 +1,104 @@
+package dev.tokenbroker.broker;
+
+import dev.tokenbroker.broker.config.BrokerOptions;
+import dev.tokenbroker.broker.config.ConfigException;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.ConsoleHandler;
+import java.util.logging.Level;
+import java.util.logging.LogManager;
+import java.util.logging.Logger;
+
+/** {@code java -jar broker.jar --config broker.yaml}. Exit codes: 0 ok, 1 start-up failure, 2 bad configuration or usage. */
+public final class Main {
+
+  private static final Logger LOG = Logger.getLogger(Main.class.getName());
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    long started = System.nanoTime();
+    configureLogging();
+    Path config = null;
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--config") && i + 1 < args.length) {
+        config = Path.of(args[++i]);
+      } else if (args[i].startsWith("--config=")) {
+        config = Path.of(args[i].substring("--config=".length()));
+      } else if (args[i].equals("--help") || args[i].equals("-h")) {
+        System.out.println("usage: java -jar broker.jar --config PATH");
+        return;
+      } else {
+        usage("unknown argument: " + args[i]);
+      }
+    }
+    if (config == null) {
+      usage("--config PATH is required");
+    }
+    BrokerOptions options;
+    try {
+      options = BrokerOptions.load(config, System::getenv);
+    } catch (ConfigException e) {
+      System.err.println("config error: " + e.getMessage());
+      LOG.severe("config error: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    LOG.info(
+        "configuration loaded from "
+            + config
+            + ": "
+            + options.tokens().size()
+            + " token entr"
+            + (options.tokens().size() == 1 ? "y" : "ies"));
+    Vertx vertx =
+        Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2).setWorkerPoolSize(2).setInternalBlockingPoolSize(2));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  LOG.info("shutting down");
+                  try {
+                    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                    LOG.info("stopped");
+                  } catch (Exception e) {
+                    LOG.warning("shutdown did not complete cleanly: " + e);
+                  }
+                },
+                "broker-shutdown"));
+    vertx
+        .deployVerticle(new BrokerVerticle(options, Clock.systemUTC()))
+        .onSuccess(
+            id ->
+                LOG.info(
+                    "started in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms"))
+        .onFailure(
+            t -> {
+              LOG.severe("start-up failed: " + t.getMessage());
+              System.exit(1);
+            });
+  }
+
+  private static void usage(String problem) {
+    System.err.println(problem);
+    System.err.println("usage: java -jar broker.jar --config PATH");
+    System.exit(2);
+  }
+
+  static void configureLogging() {
+    if (System.getProperty("java.util.logging.config.file") != null) {
+      return;
+    }
+    LogManager.getLogManager().reset();
+    Logger root = Logger.getLogger("");
+    ConsoleHandler handler = new ConsoleHandler();
+    handler.setFormatter(new JsonLogFormatter());
+    handler.setLevel(Level.ALL);
+    root.addHandler(handler);
+    root.setLevel(Level.INFO);
+    Logger.getLogger("io.netty").setLevel(Level.WARNING);
+  }
+}

@@ -1,0 +1,164 @@
+package dev.tokenbroker.broker.api.eventbus;
+
+import dev.tokenbroker.broker.config.TcpBridgeOptions;
+import dev.tokenbroker.broker.token.AccessPolicy;
+import dev.tokenbroker.broker.token.TokenCache;
+import dev.tokenbroker.broker.token.TokenFailure;
+import dev.tokenbroker.broker.token.TokenKey;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetServerOptions;
+import io.vertx.ext.bridge.BridgeOptions;
+import io.vertx.ext.bridge.PermittedOptions;
+import io.vertx.ext.eventbus.bridge.tcp.TcpEventBusBridge;
+import java.time.Clock;
+import java.util.List;
+
+/**
+ * The event-bus API.
+ *
+ * <ul>
+ *   <li>{@value #TOKEN} (request/reply): {@code {"audience","scope"}} → the HTTP API's token JSON;
+ *       failures are {@code message.fail(httpStatus, "error: description")}.
+ *   <li>{@value #INVALIDATE} (request/reply): {@code {"audience","scope","access_token"}} → {@code
+ *       {"result": "invalidated" | "not_current" | "rate_limited"}}.
+ *   <li>{@value #REFRESHED} (publish): {@code {"audience","scope","expires_at"}} after every
+ *       refresh; never the token.
+ * </ul>
+ *
+ * The TCP bridge exposes exactly these addresses to other processes on the host.
+ */
+public final class EventBusApi {
+
+  public static final String TOKEN = "token-broker.token";
+  public static final String INVALIDATE = "token-broker.invalidate";
+  public static final String REFRESHED = "token-broker.refreshed";
+
+  private final Vertx vertx;
+  private final TokenCache cache;
+  private final AccessPolicy policy;
+  private final Clock clock;
+  private List<MessageConsumer<Object>> consumers = List.of();
+  private TcpEventBusBridge bridge;
+
+  public EventBusApi(Vertx vertx, TokenCache cache, AccessPolicy policy, Clock clock) {
+    this.vertx = vertx;
+    this.cache = cache;
+    this.policy = policy;
+    this.clock = clock;
+  }
+
+  /** Registers the consumers (call on the cache's context). */
+  public Future<Void> register() {
+    MessageConsumer<Object> token = vertx.eventBus().consumer(TOKEN, this::token);
+    MessageConsumer<Object> invalidate = vertx.eventBus().consumer(INVALIDATE, this::invalidate);
+    consumers = List.of(token, invalidate);
+    return Future.all(token.completion(), invalidate.completion()).mapEmpty();
+  }
+
+  /** Starts the TCP bridge, permitting only this API's addresses. */
+  public Future<Integer> startBridge(TcpBridgeOptions options) {
+    if (!options.enabled()) {
+      return Future.succeededFuture(-1);
+    }
+    BridgeOptions permitted =
+        new BridgeOptions()
+            .addInboundPermitted(new PermittedOptions().setAddress(TOKEN))
+            .addInboundPermitted(new PermittedOptions().setAddress(INVALIDATE))
+            .addOutboundPermitted(new PermittedOptions().setAddress(REFRESHED));
+    bridge = TcpEventBusBridge.create(vertx, permitted, new NetServerOptions());
+    return bridge
+        .listen(options.port(), options.host())
+        .map(b -> options.port());
+  }
+
+  public Future<Void> close() {
+    Future<Void> b = bridge == null ? Future.succeededFuture() : bridge.close();
+    return Future.all(consumers.stream().map(MessageConsumer::unregister).toList())
+        .compose(v -> b)
+        .mapEmpty();
+  }
+
+  private void token(Message<Object> msg) {
+    TokenKey key;
+    try {
+      JsonObject body = body(msg);
+      key = policy.resolve(text(body, "audience"), scope(body));
+    } catch (TokenFailure f) {
+      fail(msg, f);
+      return;
+    }
+    cache
+        .get(key)
+        .onComplete(
+            ar -> {
+              if (ar.succeeded()) {
+                msg.reply(ar.result().toResponseJson(clock.millis()));
+              } else {
+                fail(
+                    msg,
+                    ar.cause() instanceof TokenFailure f
+                        ? f
+                        : TokenFailure.unavailable("the token could not be obtained", 1));
+              }
+            });
+  }
+
+  private void invalidate(Message<Object> msg) {
+    try {
+      JsonObject body = body(msg);
+      TokenKey key = policy.resolve(text(body, "audience"), scope(body));
+      String accessToken = text(body, "access_token");
+      if (accessToken == null || accessToken.isEmpty()) {
+        throw TokenFailure.badRequest("access_token is required");
+      }
+      msg.reply(
+          new JsonObject()
+              .put("result", cache.invalidate(key, accessToken).name().toLowerCase()));
+    } catch (TokenFailure f) {
+      fail(msg, f);
+    }
+  }
+
+  private static JsonObject body(Message<Object> msg) {
+    if (msg.body() instanceof JsonObject o) {
+      return o;
+    }
+    throw TokenFailure.badRequest("the message body must be a JSON object");
+  }
+
+  private static String scope(JsonObject body) {
+    Object v = body.getValue("scope");
+    if (v instanceof JsonArray arr) {
+      StringBuilder sb = new StringBuilder();
+      for (Object s : arr) {
+        if (!(s instanceof String str)) {
+          throw TokenFailure.badRequest("scope must be a string or a list of strings");
+        }
+        sb.append(sb.length() == 0 ? "" : " ").append(str);
+      }
+      return sb.toString();
+    }
+    return text(body, "scope");
+  }
+
+  private static String text(JsonObject body, String field) {
+    Object v = body.getValue(field);
+    if (v != null && !(v instanceof String)) {
+      throw TokenFailure.badRequest(field + " must be a string");
+    }
+    return (String) v;
+  }
+
+  private static void fail(Message<Object> msg, TokenFailure f) {
+    String text =
+        f.idpError() != null
+            ? f.error() + " (" + f.idpError() + "): " + f.description()
+            : f.error() + ": " + f.description();
+    msg.fail(f.status(), text);
+  }
+}

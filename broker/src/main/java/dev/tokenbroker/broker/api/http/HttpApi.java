@@ -1,0 +1,218 @@
+package dev.tokenbroker.broker.api.http;
+
+import dev.tokenbroker.broker.token.AccessPolicy;
+import dev.tokenbroker.broker.token.Token;
+import dev.tokenbroker.broker.token.TokenCache;
+import dev.tokenbroker.broker.token.TokenFailure;
+import dev.tokenbroker.broker.token.TokenKey;
+import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The local HTTP API. {@code GET /v1/token} is the hot path and bypasses the router: guard, a
+ * lookup of the raw query in a small resolution map, a cache lookup, one write of pre-serialized
+ * bytes. Everything else goes through a {@link Router}.
+ */
+public final class HttpApi implements Handler<HttpServerRequest> {
+
+  public static final int MAX_QUERY_LENGTH = 4096;
+  static final int MAX_BODY_BYTES = 16 * 1024;
+  private static final int MAX_RESOLVED = 4096;
+
+  private final TokenCache cache;
+  private final AccessPolicy policy;
+  private final LocalRequestGuard guard;
+  private final Clock clock;
+  private final Router router;
+  private final Map<String, TokenKey> resolved = new HashMap<>();
+
+  public HttpApi(
+      Vertx vertx,
+      TokenCache cache,
+      AccessPolicy policy,
+      LocalRequestGuard guard,
+      Readiness readiness,
+      Clock clock) {
+    this.cache = cache;
+    this.policy = policy;
+    this.guard = guard;
+    this.clock = clock;
+    this.router = Router.router(vertx);
+    router
+        .post("/v1/token/invalidate")
+        .handler(this::guarded)
+        .handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES))
+        .handler(this::invalidate);
+    HealthRoutes.mount(router, readiness);
+    router.route().last().handler(rc -> notFound(rc.response()));
+    router.errorHandler(404, rc -> notFound(rc.response()));
+    router.errorHandler(405, rc -> fail(rc, 405, "method_not_allowed", "method not allowed"));
+    router.errorHandler(413, rc -> fail(rc, 413, "invalid_request", "request body too large"));
+    router.errorHandler(400, rc -> fail(rc, 400, "invalid_request", "malformed request"));
+    router.errorHandler(500, rc -> fail(rc, 500, "server_error", "internal error"));
+  }
+
+  /** The router for everything but the hot path, so other servers can mount it. */
+  public Router router() {
+    return router;
+  }
+
+  @Override
+  public void handle(HttpServerRequest req) {
+    if ("/v1/token".equals(req.path())) {
+      token(req);
+    } else {
+      router.handle(req);
+    }
+  }
+
+  private void token(HttpServerRequest req) {
+    HttpServerResponse resp = req.response();
+    if (req.method() != HttpMethod.GET) {
+      resp.putHeader(HttpHeaders.ALLOW, "GET");
+      ApiResponses.json(resp, 405, error("invalid_request", "use GET"));
+      return;
+    }
+    TokenFailure refused = guard.check(req);
+    if (refused != null) {
+      ApiResponses.fail(resp, refused);
+      return;
+    }
+    TokenKey key;
+    try {
+      key = resolve(req);
+    } catch (TokenFailure f) {
+      ApiResponses.fail(resp, f);
+      return;
+    }
+    Token held = cache.peek(key);
+    if (held != null) {
+      write(resp, held);
+      return;
+    }
+    cache
+        .get(key)
+        .onComplete(
+            ar -> {
+              if (ar.succeeded()) {
+                write(resp, ar.result());
+              } else {
+                ApiResponses.fail(resp, ApiResponses.asFailure(ar.cause()));
+              }
+            });
+  }
+
+  private void write(HttpServerResponse resp, Token token) {
+    if (resp.closed()) {
+      return;
+    }
+    MultiMap h = resp.headers();
+    h.add(HttpHeaders.CONTENT_TYPE, ApiResponses.APPLICATION_JSON);
+    h.add(HttpHeaders.CACHE_CONTROL, ApiResponses.NO_STORE);
+    resp.end(token.responseBody(clock.millis()));
+  }
+
+  private TokenKey resolve(HttpServerRequest req) {
+    String query = req.query();
+    if (query == null || query.isEmpty()) {
+      throw TokenFailure.badRequest("audience is required");
+    }
+    TokenKey key = resolved.get(query);
+    if (key != null) {
+      return key;
+    }
+    if (query.length() > MAX_QUERY_LENGTH) {
+      throw TokenFailure.badRequest("query string longer than " + MAX_QUERY_LENGTH + " characters");
+    }
+    MultiMap params;
+    try {
+      params = req.params();
+    } catch (RuntimeException e) {
+      throw TokenFailure.badRequest("malformed query string");
+    }
+    key = policy.resolve(single(params, "audience"), single(params, "scope"));
+    if (resolved.size() >= MAX_RESOLVED) {
+      resolved.clear();
+    }
+    resolved.put(query, key);
+    return key;
+  }
+
+  private static String single(MultiMap params, String name) {
+    List<String> all = params.getAll(name);
+    if (all.size() > 1) {
+      throw TokenFailure.badRequest(name + " must be given once");
+    }
+    return all.isEmpty() ? null : all.get(0);
+  }
+
+  private void guarded(RoutingContext rc) {
+    TokenFailure refused = guard.check(rc.request());
+    if (refused != null) {
+      ApiResponses.fail(rc.response(), refused);
+    } else {
+      rc.next();
+    }
+  }
+
+  private void invalidate(RoutingContext rc) {
+    JsonObject body;
+    try {
+      body = rc.body().asJsonObject();
+    } catch (RuntimeException e) {
+      body = null;
+    }
+    if (body == null) {
+      ApiResponses.fail(rc.response(), TokenFailure.badRequest("body must be a JSON object"));
+      return;
+    }
+    try {
+      TokenKey key = policy.resolve(text(body, "audience"), text(body, "scope"));
+      String accessToken = text(body, "access_token");
+      if (accessToken == null || accessToken.isEmpty()) {
+        throw TokenFailure.badRequest("access_token is required");
+      }
+      TokenCache.Invalidation outcome = cache.invalidate(key, accessToken);
+      ApiResponses.json(
+          rc.response(), 202, new JsonObject().put("result", outcome.name().toLowerCase()));
+    } catch (TokenFailure f) {
+      ApiResponses.fail(rc.response(), f);
+    }
+  }
+
+  static String text(JsonObject body, String field) {
+    Object v = body.getValue(field);
+    if (v == null) {
+      return null;
+    }
+    if (!(v instanceof String s)) {
+      throw TokenFailure.badRequest(field + " must be a string");
+    }
+    return s;
+  }
+
+  private static JsonObject error(String error, String description) {
+    return new JsonObject().put("error", error).put("error_description", description);
+  }
+
+  private static void notFound(HttpServerResponse resp) {
+    ApiResponses.json(resp, 404, error("not_found", "no such endpoint"));
+  }
+
+  private static void fail(RoutingContext rc, int status, String error, String description) {
+    ApiResponses.json(rc.response(), status, error(error, description));
+  }
+}

@@ -1,0 +1,76 @@
+package dev.tokenbroker.broker.api.http;
+
+import dev.tokenbroker.broker.idp.IdpClient;
+import dev.tokenbroker.broker.idp.IdpException;
+import dev.tokenbroker.broker.token.KeyState;
+import dev.tokenbroker.broker.token.TokenCache;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Clock;
+
+/** The readiness report: ready when every prefetched key holds a servable token. */
+public final class Readiness {
+
+  private final TokenCache cache;
+  private final IdpClient idp;
+  private final Clock clock;
+
+  public Readiness(TokenCache cache, IdpClient idp, Clock clock) {
+    this.cache = cache;
+    this.idp = idp;
+    this.clock = clock;
+  }
+
+  public JsonObject report() {
+    long now = clock.millis();
+    boolean ready = true;
+    JsonArray keys = new JsonArray();
+    for (KeyState s : cache.states()) {
+      boolean held = s.held(now);
+      if (s.prefetch() && !held) {
+        ready = false;
+      }
+      keys.add(keyJson(s, now));
+    }
+    return new JsonObject()
+        .put("status", ready ? "UP" : "DOWN")
+        .put("breaker", idp.breakerState())
+        .put("keys", keys);
+  }
+
+  /** One key's state; never the token itself. */
+  public static JsonObject keyJson(KeyState s, long now) {
+    boolean held = s.held(now);
+    JsonObject k =
+        new JsonObject()
+            .put("audience", s.key().audience())
+            .put("scope", s.key().scope())
+            .put("prefetch", s.prefetch())
+            .put("held", held)
+            .put("fetching", s.fetching());
+    if (held) {
+      k.put("expires_in", (s.token().expiresAtMillis() - now) / 1000)
+          .put("expires_at", s.token().expiresAtMillis() / 1000)
+          .put("lifetime", (s.token().expiresAtMillis() - s.token().obtainedAtMillis()) / 1000)
+          .put("refresh_in", Math.max(0, (s.refreshAtMillis() - now) / 1000));
+    }
+    if (s.lastSuccessAtMillis() > 0) {
+      k.put("last_refresh_at", s.lastSuccessAtMillis() / 1000);
+    }
+    IdpException e = s.lastError();
+    if (e != null) {
+      JsonObject err = new JsonObject().put("kind", e.kind().name().toLowerCase()).put("message", e.getMessage());
+      if (e.error() != null) {
+        err.put("idp_error", e.error());
+      }
+      if (e.httpStatus() > 0) {
+        err.put("http_status", e.httpStatus());
+      }
+      k.put("last_error", err)
+          .put("last_error_at", s.lastErrorAtMillis() / 1000)
+          .put("consecutive_failures", s.consecutiveFailures())
+          .put("next_attempt_in", Math.max(0, (s.nextAttemptAtMillis() - now) / 1000));
+    }
+    return k;
+  }
+}

@@ -1,0 +1,235 @@
+package dev.tokenbroker.broker.config;
+
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Set;
+
+/** The identity provider and how the broker authenticates to it. */
+public final class IdpOptions {
+
+  /** How the client authenticates at the token endpoint (RFC 6749 §2.3.1). */
+  public enum AuthMethod {
+    CLIENT_SECRET_BASIC,
+    CLIENT_SECRET_POST;
+
+    public String wireName() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /** Which form parameter carries the audience. */
+  public enum AudienceParameter {
+    /** {@code audience=...} (Auth0, Okta). */
+    AUDIENCE,
+    /** {@code resource=...} (RFC 8707 resource indicators). */
+    RESOURCE,
+    /** Not sent: the IdP derives the audience itself (for example a Keycloak audience mapper). */
+    NONE;
+
+    public String wireName() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /** What to do when a JWT access token's {@code aud} lacks the requested audience. */
+  public enum AudienceCheck {
+    ENFORCE,
+    WARN;
+  }
+
+  public static final AuthMethod DEFAULT_AUTH_METHOD = AuthMethod.CLIENT_SECRET_BASIC;
+  public static final AudienceParameter DEFAULT_AUDIENCE_PARAMETER = AudienceParameter.AUDIENCE;
+  public static final AudienceCheck DEFAULT_AUDIENCE_CHECK = AudienceCheck.ENFORCE;
+  public static final long DEFAULT_REQUEST_TIMEOUT_MILLIS = 5_000;
+  public static final long DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
+  public static final long DEFAULT_CLOCK_SKEW_THRESHOLD_SECONDS = 30;
+  public static final boolean DEFAULT_ALLOW_HTTP = false;
+
+  private final URI issuer;
+  private final URI tokenEndpoint;
+  private final String clientId;
+  private final Secret clientSecret;
+  private final String clientSecretFile;
+  private final AuthMethod authMethod;
+  private final AudienceParameter audienceParameter;
+  private final AudienceCheck audienceCheck;
+  private final long requestTimeoutMillis;
+  private final int maxResponseBytes;
+  private final long clockSkewThresholdSeconds;
+  private final boolean allowHttp;
+
+  public IdpOptions(ConfigReader r) {
+    r.rejectUnknown(
+        Set.of(
+            "issuer",
+            "tokenEndpoint",
+            "clientId",
+            "clientSecret",
+            "clientSecretFile",
+            "authMethod",
+            "audienceParameter",
+            "audienceCheck",
+            "requestTimeoutMillis",
+            "maxResponseBytes",
+            "clockSkewThresholdSeconds",
+            "allowHttp"));
+    this.allowHttp = r.bool("allowHttp", DEFAULT_ALLOW_HTTP);
+    this.issuer = url(r, "issuer");
+    this.tokenEndpoint = url(r, "tokenEndpoint");
+    if (issuer == null && tokenEndpoint == null) {
+      throw new ConfigException(r.path("tokenEndpoint"), "either idp.issuer or idp.tokenEndpoint is required");
+    }
+    this.clientId = r.requiredString("clientId");
+    if (clientId.length() > 1024 || !TokenEntryOptions.printable(clientId)) {
+      throw new ConfigException(r.path("clientId"), "must be printable and at most 1024 characters");
+    }
+    String secret = r.string("clientSecret", null);
+    this.clientSecretFile = r.string("clientSecretFile", null);
+    if (secret != null && clientSecretFile != null) {
+      throw new ConfigException(r.path("clientSecret"), "give clientSecret or clientSecretFile, not both");
+    }
+    if (clientSecretFile != null) {
+      secret = readSecretFile(r.path("clientSecretFile"), clientSecretFile);
+    }
+    if (secret == null || secret.isEmpty()) {
+      throw new ConfigException(r.path("clientSecret"), "required (or idp.clientSecretFile)");
+    }
+    this.clientSecret = Secret.of(secret);
+    this.authMethod = enumValue(r, "authMethod", AuthMethod.class, DEFAULT_AUTH_METHOD);
+    this.audienceParameter =
+        enumValue(r, "audienceParameter", AudienceParameter.class, DEFAULT_AUDIENCE_PARAMETER);
+    this.audienceCheck = enumValue(r, "audienceCheck", AudienceCheck.class, DEFAULT_AUDIENCE_CHECK);
+    this.requestTimeoutMillis =
+        r.integer("requestTimeoutMillis", DEFAULT_REQUEST_TIMEOUT_MILLIS, 100, 120_000);
+    this.maxResponseBytes =
+        (int) r.integer("maxResponseBytes", DEFAULT_MAX_RESPONSE_BYTES, 1024, 16 * 1024 * 1024);
+    this.clockSkewThresholdSeconds =
+        r.integer("clockSkewThresholdSeconds", DEFAULT_CLOCK_SKEW_THRESHOLD_SECONDS, 1, 86_400);
+  }
+
+  private URI url(ConfigReader r, String key) {
+    String s = r.string(key, null);
+    if (s == null || s.isBlank()) {
+      return null;
+    }
+    URI uri;
+    try {
+      uri = new URI(s.trim());
+    } catch (URISyntaxException e) {
+      throw new ConfigException(r.path(key), "not a valid URL");
+    }
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    if (!scheme.equals("https") && !scheme.equals("http") || uri.getHost() == null) {
+      throw new ConfigException(r.path(key), "must be an absolute http(s) URL");
+    }
+    if (uri.getRawUserInfo() != null || uri.getRawFragment() != null) {
+      throw new ConfigException(r.path(key), "must not contain user info or a fragment");
+    }
+    if (scheme.equals("http") && !allowHttp && !isLoopbackHost(uri.getHost())) {
+      throw new ConfigException(
+          r.path(key), "plain http is only allowed for loopback hosts (set idp.allowHttp: true)");
+    }
+    return uri;
+  }
+
+  static boolean isLoopbackHost(String host) {
+    String h = host.toLowerCase(Locale.ROOT);
+    return h.equals("localhost") || h.startsWith("127.") || h.equals("[::1]") || h.equals("::1");
+  }
+
+  private static String readSecretFile(String field, String file) {
+    try {
+      String s = Files.readString(Path.of(file), StandardCharsets.UTF_8);
+      return s.strip();
+    } catch (IOException | RuntimeException e) {
+      throw new ConfigException(field, "cannot read the secret file " + file);
+    }
+  }
+
+  private static <E extends Enum<E>> E enumValue(
+      ConfigReader r, String key, Class<E> type, E def) {
+    String s = r.string(key, null);
+    if (s == null) {
+      return def;
+    }
+    for (E e : type.getEnumConstants()) {
+      if (e.name().equalsIgnoreCase(s.trim())) {
+        return e;
+      }
+    }
+    StringBuilder allowed = new StringBuilder();
+    for (E e : type.getEnumConstants()) {
+      allowed.append(allowed.length() == 0 ? "" : " | ").append(e.name().toLowerCase(Locale.ROOT));
+    }
+    throw new ConfigException(r.path(key), "must be one of " + allowed);
+  }
+
+  /** The issuer, or null when only a token endpoint is configured. */
+  public URI issuer() {
+    return issuer;
+  }
+
+  /** The configured token endpoint, or null to use discovery. */
+  public URI tokenEndpoint() {
+    return tokenEndpoint;
+  }
+
+  public String clientId() {
+    return clientId;
+  }
+
+  public Secret clientSecret() {
+    return clientSecret;
+  }
+
+  public AuthMethod authMethod() {
+    return authMethod;
+  }
+
+  public AudienceParameter audienceParameter() {
+    return audienceParameter;
+  }
+
+  public AudienceCheck audienceCheck() {
+    return audienceCheck;
+  }
+
+  public long requestTimeoutMillis() {
+    return requestTimeoutMillis;
+  }
+
+  public int maxResponseBytes() {
+    return maxResponseBytes;
+  }
+
+  public long clockSkewThresholdSeconds() {
+    return clockSkewThresholdSeconds;
+  }
+
+  public JsonObject toJson() {
+    return new JsonObject()
+        .put("issuer", issuer == null ? null : issuer.toString())
+        .put("tokenEndpoint", tokenEndpoint == null ? null : tokenEndpoint.toString())
+        .put("clientId", clientId)
+        .put("clientSecret", Secret.REDACTED)
+        .put("clientSecretFile", clientSecretFile)
+        .put("authMethod", authMethod.wireName())
+        .put("audienceParameter", audienceParameter.wireName())
+        .put("audienceCheck", audienceCheck.name().toLowerCase(Locale.ROOT))
+        .put("requestTimeoutMillis", requestTimeoutMillis)
+        .put("maxResponseBytes", maxResponseBytes)
+        .put("clockSkewThresholdSeconds", clockSkewThresholdSeconds)
+        .put("allowHttp", allowHttp);
+  }
+
+  @Override
+  public String toString() {
+    return toJson().encode();
+  }
+}

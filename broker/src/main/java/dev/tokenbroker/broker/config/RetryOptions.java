@@ -1,0 +1,59 @@
+package dev.tokenbroker.broker.config;
+
+import io.vertx.core.json.JsonObject;
+import java.util.Set;
+
+/** Backoff between failed IdP calls for one key, and the circuit breaker around the IdP. */
+public final class RetryOptions {
+
+  public static final long DEFAULT_MIN_BACKOFF_MILLIS = 1_000;
+  public static final long DEFAULT_MAX_BACKOFF_MILLIS = 300_000;
+  public static final int DEFAULT_BREAKER_FAILURE_THRESHOLD = 5;
+  public static final long DEFAULT_BREAKER_RESET_MILLIS = 30_000;
+
+  private final long minBackoffMillis;
+  private final long maxBackoffMillis;
+  private final int breakerFailureThreshold;
+  private final long breakerResetMillis;
+
+  public RetryOptions(ConfigReader r) {
+    r.rejectUnknown(
+        Set.of(
+            "minBackoffMillis", "maxBackoffMillis", "breakerFailureThreshold", "breakerResetMillis"));
+    this.minBackoffMillis =
+        r.integer("minBackoffMillis", DEFAULT_MIN_BACKOFF_MILLIS, 10, 3_600_000);
+    this.maxBackoffMillis =
+        r.integer("maxBackoffMillis", DEFAULT_MAX_BACKOFF_MILLIS, 10, 86_400_000);
+    if (minBackoffMillis > maxBackoffMillis) {
+      throw new ConfigException(r.path("maxBackoffMillis"), "must be >= retry.minBackoffMillis");
+    }
+    this.breakerFailureThreshold =
+        (int) r.integer("breakerFailureThreshold", DEFAULT_BREAKER_FAILURE_THRESHOLD, 1, 1000);
+    this.breakerResetMillis =
+        r.integer("breakerResetMillis", DEFAULT_BREAKER_RESET_MILLIS, 100, 3_600_000);
+  }
+
+  public long minBackoffMillis() {
+    return minBackoffMillis;
+  }
+
+  public long maxBackoffMillis() {
+    return maxBackoffMillis;
+  }
+
+  public int breakerFailureThreshold() {
+    return breakerFailureThreshold;
+  }
+
+  public long breakerResetMillis() {
+    return breakerResetMillis;
+  }
+
+  public JsonObject toJson() {
+    return new JsonObject()
+        .put("minBackoffMillis", minBackoffMillis)
+        .put("maxBackoffMillis", maxBackoffMillis)
+        .put("breakerFailureThreshold", breakerFailureThreshold)
+        .put("breakerResetMillis", breakerResetMillis);
+  }
+}

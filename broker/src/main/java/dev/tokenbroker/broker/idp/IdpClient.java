@@ -1,0 +1,32 @@
+package dev.tokenbroker.broker.idp;
+
+import dev.tokenbroker.broker.config.IdpOptions;
+import dev.tokenbroker.broker.config.RetryOptions;
+import dev.tokenbroker.broker.idp.impl.BreakerIdpClient;
+import dev.tokenbroker.broker.idp.impl.HttpIdpClient;
+import dev.tokenbroker.broker.token.TokenKey;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.time.Clock;
+
+/**
+ * Gets client_credentials tokens from the identity provider. Each call is one HTTP request to the
+ * token endpoint (found by OIDC discovery when not configured); the caller decides when to call.
+ * Failures are {@link IdpException}s.
+ */
+public interface IdpClient {
+
+  /** An HTTP client for the IdP wrapped in a circuit breaker. */
+  static IdpClient create(Vertx vertx, IdpOptions idp, RetryOptions retry, Clock clock) {
+    return new BreakerIdpClient(vertx, new HttpIdpClient(vertx, idp, clock), retry);
+  }
+
+  Future<TokenResponse> fetch(TokenKey key);
+
+  /** {@code closed}, {@code open} or {@code half_open}. */
+  default String breakerState() {
+    return "closed";
+  }
+
+  Future<Void> close();
+}

@@ -1,0 +1,357 @@
+package dev.tokenbroker.broker.token;
+
+import dev.tokenbroker.broker.config.CacheOptions;
+import dev.tokenbroker.broker.config.RetryOptions;
+import dev.tokenbroker.broker.idp.IdpClient;
+import dev.tokenbroker.broker.idp.IdpException;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.security.MessageDigest;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.logging.Logger;
+
+/**
+ * Holds one token per {@link TokenKey} and keeps it fresh.
+ *
+ * <p><b>Threading:</b> the cache is confined to the event loop of the verticle that owns it (the
+ * broker verticle, which also runs the HTTP API and the event-bus consumers), so it needs no locks:
+ * every method must be called on that context. Other verticles reach it over the event bus.
+ *
+ * <p><b>Behaviour:</b> one IdP call in flight per key, shared by all waiting callers; a periodic
+ * {@link #tick()} (driven by a Vert.x timer in production, called directly by tests after moving a
+ * fake clock) starts background refreshes when {@link RefreshPolicy} says, retries failed keys after
+ * {@link Backoff}, drops tokens past their serve-until instant and evicts idle on-demand keys. A
+ * token is never returned past {@link Token#serveUntilMillis()}.
+ */
+public final class TokenCache {
+
+  private static final Logger LOG = Logger.getLogger(TokenCache.class.getName());
+
+  /** Outcome of an invalidation report. */
+  public enum Invalidation {
+    /** The reported token was the held one: it was dropped and one refresh started. */
+    INVALIDATED,
+    /** The reported token is not the held one (older, unknown, or already replaced). */
+    NOT_CURRENT,
+    /** The same key was invalidated too recently. */
+    RATE_LIMITED
+  }
+
+  private static final class Entry {
+    final TokenKey key;
+    final boolean pinned;
+    Token current;
+    Future<Token> inFlight;
+    long refreshAt;
+    long lastAccess;
+    long nextAttemptAt;
+    int failures;
+    IdpException lastError;
+    long lastErrorAt;
+    long lastSuccessAt;
+    long lastInvalidatedAt = Long.MIN_VALUE / 2;
+
+    Entry(TokenKey key, boolean pinned, long now) {
+      this.key = key;
+      this.pinned = pinned;
+      this.lastAccess = now;
+    }
+  }
+
+  private final Vertx vertx;
+  private final IdpClient idp;
+  private final Clock clock;
+  private final CacheOptions options;
+  private final RefreshPolicy policy;
+  private final Backoff backoff;
+  private final CacheListener listener;
+  private final SplittableRandom random;
+  private final Map<TokenKey, Entry> entries = new HashMap<>();
+  private long timerId = -1;
+
+  public TokenCache(
+      Vertx vertx,
+      IdpClient idp,
+      Clock clock,
+      CacheOptions options,
+      RetryOptions retry,
+      CacheListener listener,
+      long seed) {
+    this.vertx = vertx;
+    this.idp = idp;
+    this.clock = clock;
+    this.options = options;
+    this.policy = RefreshPolicy.from(options);
+    this.backoff = new Backoff(retry.minBackoffMillis(), retry.maxBackoffMillis());
+    this.listener = listener;
+    this.random = new SplittableRandom(seed);
+  }
+
+  /** Registers the prefetched keys, fetches them now and starts the periodic tick. */
+  public void start(List<TokenKey> prefetch, boolean periodic) {
+    long now = clock.millis();
+    for (TokenKey key : prefetch) {
+      entries.computeIfAbsent(key, k -> new Entry(k, true, now));
+    }
+    tick();
+    if (periodic) {
+      timerId = vertx.setPeriodic(options.tickMillis(), id -> tick());
+    }
+  }
+
+  public void stop() {
+    if (timerId >= 0) {
+      vertx.cancelTimer(timerId);
+      timerId = -1;
+    }
+  }
+
+  /** The servable token for {@code key}, or null: the hot path, no allocation. */
+  public Token peek(TokenKey key) {
+    Entry e = entries.get(key);
+    if (e == null) {
+      return null;
+    }
+    Token t = e.current;
+    long now = clock.millis();
+    if (t == null || now >= t.serveUntilMillis()) {
+      return null;
+    }
+    e.lastAccess = now;
+    return t;
+  }
+
+  /**
+   * A servable token for {@code key}: the held one, or the result of the (shared) fetch, waited for
+   * at most {@code cache.maxWaitMillis}. Fails with {@link TokenFailure}.
+   */
+  public Future<Token> get(TokenKey key) {
+    Token held = peek(key);
+    if (held != null) {
+      return Future.succeededFuture(held);
+    }
+    long now = clock.millis();
+    Entry e = entries.get(key);
+    if (e == null) {
+      if (entries.size() >= options.maxKeys() && !evictLeastRecentlyUsed()) {
+        return Future.failedFuture(
+            TokenFailure.unavailable("the broker holds its maximum number of keys", 1));
+      }
+      e = new Entry(key, false, now);
+      entries.put(key, e);
+    }
+    e.lastAccess = now;
+    Future<Token> pending = e.inFlight;
+    if (pending == null) {
+      if (now < e.nextAttemptAt && e.lastError != null) {
+        return Future.failedFuture(failureFor(e, now));
+      }
+      pending = startFetch(e, now, false);
+    }
+    Entry entry = e;
+    if (pending.isComplete()) {
+      return pending.failed()
+          ? Future.failedFuture(failureFor(entry, clock.millis()))
+          : pending;
+    }
+    return pending
+        .timeout(options.maxWaitMillis(), TimeUnit.MILLISECONDS)
+        .recover(
+            t ->
+                Future.failedFuture(
+                    t instanceof TimeoutException
+                        ? TokenFailure.unavailable("the IdP has not answered yet", 1)
+                        : failureFor(entry, clock.millis())));
+  }
+
+  /**
+   * A resource server rejected {@code accessToken}: if it is the held token for {@code key}, drop it
+   * and start one refresh. Reports about other tokens change nothing; reports are rate limited per
+   * key.
+   */
+  public Invalidation invalidate(TokenKey key, String accessToken) {
+    Entry e = entries.get(key);
+    Token t = e == null ? null : e.current;
+    if (t == null || accessToken == null || !constantTimeEquals(t.accessToken(), accessToken)) {
+      return Invalidation.NOT_CURRENT;
+    }
+    long now = clock.millis();
+    if (now - e.lastInvalidatedAt < options.invalidateMinIntervalSeconds() * 1000) {
+      return Invalidation.RATE_LIMITED;
+    }
+    e.lastInvalidatedAt = now;
+    e.current = null;
+    listener.invalidated(key);
+    LOG.info("token for " + key + " reported rejected; refreshing");
+    if (e.inFlight == null) {
+      startFetch(e, now, true);
+    }
+    return Invalidation.INVALIDATED;
+  }
+
+  /** Runs the periodic work once. Public so tests can drive it after moving the clock. */
+  public void tick() {
+    long now = clock.millis();
+    long idleMillis = options.idleTimeoutSeconds() * 1000;
+    Iterator<Entry> it = entries.values().iterator();
+    List<Entry> due = new ArrayList<>();
+    while (it.hasNext()) {
+      Entry e = it.next();
+      if (e.inFlight != null) {
+        continue;
+      }
+      if (!e.pinned && now - e.lastAccess >= idleMillis) {
+        it.remove();
+        listener.evicted(e.key, "idle");
+        continue;
+      }
+      if (e.current != null && now >= e.current.serveUntilMillis()) {
+        LOG.warning("token for " + e.key + " reached its serve-until time without a successful refresh");
+        e.current = null;
+      }
+      boolean refreshDue = e.current == null ? e.pinned : now >= e.refreshAt;
+      if (refreshDue && now >= e.nextAttemptAt) {
+        due.add(e);
+      }
+    }
+    for (Entry e : due) {
+      startFetch(e, now, e.current != null);
+    }
+  }
+
+  /** A snapshot of every key, for health and metrics. */
+  public List<KeyState> states() {
+    List<KeyState> out = new ArrayList<>(entries.size());
+    for (Entry e : entries.values()) {
+      out.add(
+          new KeyState(
+              e.key,
+              e.pinned,
+              e.current,
+              e.inFlight != null,
+              e.lastSuccessAt,
+              e.lastError,
+              e.lastErrorAt,
+              e.failures,
+              e.nextAttemptAt,
+              e.refreshAt));
+    }
+    return out;
+  }
+
+  public int size() {
+    return entries.size();
+  }
+
+  /** Keys with a fetch in flight. */
+  public int inFlight() {
+    int n = 0;
+    for (Entry e : entries.values()) {
+      if (e.inFlight != null) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private Future<Token> startFetch(Entry e, long startedAt, boolean background) {
+    listener.fetchStarted(e.key, background);
+    Future<Token> f =
+        idp.fetch(e.key)
+            .map(
+                r -> {
+                  long obtained = r.requestedAtMillis();
+                  long expires = r.expiresAtMillis();
+                  return new Token(
+                      e.key,
+                      r.accessToken(),
+                      r.tokenType(),
+                      r.scope(),
+                      obtained,
+                      expires,
+                      policy.serveUntil(obtained, expires));
+                });
+    e.inFlight = f;
+    f.onComplete(
+        ar -> {
+          long now = clock.millis();
+          e.inFlight = null;
+          if (ar.succeeded()) {
+            Token t = ar.result();
+            e.current = t;
+            e.refreshAt =
+                policy.refreshAt(
+                    t.obtainedAtMillis(), t.expiresAtMillis(), random.nextDouble(-1.0, 1.0));
+            e.failures = 0;
+            e.nextAttemptAt = 0;
+            e.lastError = null;
+            e.lastSuccessAt = now;
+            listener.refreshed(t, now - startedAt);
+          } else {
+            IdpException x = IdpException.wrap(ar.cause());
+            e.failures++;
+            long delay = x.retryable() ? backoff.delay(e.failures, random.nextDouble()) : backoff.max();
+            if (x.retryAfterMillis() >= 0) {
+              delay = Math.max(delay, x.retryAfterMillis());
+            }
+            e.nextAttemptAt = now + delay;
+            e.lastError = x;
+            e.lastErrorAt = now;
+            LOG.warning(
+                "token fetch for "
+                    + e.key
+                    + " failed ("
+                    + e.failures
+                    + " in a row): "
+                    + x.getMessage()
+                    + "; next attempt in "
+                    + delay
+                    + " ms"
+                    + (e.current != null && e.current.servableAt(now) ? "; still serving the held token" : ""));
+            listener.fetchFailed(e.key, x, now - startedAt, e.nextAttemptAt);
+          }
+        });
+    return f;
+  }
+
+  private TokenFailure failureFor(Entry e, long now) {
+    IdpException x = e.lastError;
+    if (x == null) {
+      return TokenFailure.unavailable("no valid token is held", 1);
+    }
+    if (!x.retryable()) {
+      return TokenFailure.idpRefused(x.getMessage(), x.error());
+    }
+    long wait = Math.max(1, (e.nextAttemptAt - now + 999) / 1000);
+    return TokenFailure.unavailable("no valid token is held: " + x.getMessage(), wait);
+  }
+
+  private boolean evictLeastRecentlyUsed() {
+    Entry victim = null;
+    for (Entry e : entries.values()) {
+      if (!e.pinned && e.inFlight == null && (victim == null || e.lastAccess < victim.lastAccess)) {
+        victim = e;
+      }
+    }
+    if (victim == null) {
+      return false;
+    }
+    entries.remove(victim.key);
+    listener.evicted(victim.key, "max_keys");
+    return true;
+  }
+
+  private static boolean constantTimeEquals(String a, String b) {
+    return MessageDigest.isEqual(
+        a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+  }
+}
