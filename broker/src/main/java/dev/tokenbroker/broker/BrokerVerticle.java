@@ -154,4 +154,9 @@ public final class BrokerVerticle extends VerticleBase {
   public TokenCache cache() {
     return cache;
   }
+
+  /** The event-loop context the cache is confined to. */
+  public io.vertx.core.Context context() {
+    return context;
+  }
 }

@@ -53,8 +53,8 @@ public final class HttpApi implements Handler<HttpServerRequest> {
     this.router = Router.router(vertx);
     router
         .post("/v1/token/invalidate")
-        .handler(this::guarded)
         .handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES))
+        .handler(this::guarded)
         .handler(this::invalidate);
     HealthRoutes.mount(router, readiness);
     router.route().last().handler(rc -> notFound(rc.response()));

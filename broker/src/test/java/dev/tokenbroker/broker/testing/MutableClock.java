@@ -1,0 +1,49 @@
+package dev.tokenbroker.broker.testing;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** A clock tests move by hand. */
+public final class MutableClock extends Clock {
+
+  private final AtomicLong millis;
+
+  public MutableClock(long startMillis) {
+    this.millis = new AtomicLong(startMillis);
+  }
+
+  public static MutableClock atSystemTime() {
+    return new MutableClock(System.currentTimeMillis());
+  }
+
+  public void advanceMillis(long delta) {
+    millis.addAndGet(delta);
+  }
+
+  public void advanceSeconds(long seconds) {
+    advanceMillis(seconds * 1000);
+  }
+
+  @Override
+  public long millis() {
+    return millis.get();
+  }
+
+  @Override
+  public Instant instant() {
+    return Instant.ofEpochMilli(millis.get());
+  }
+
+  @Override
+  public ZoneId getZone() {
+    return ZoneOffset.UTC;
+  }
+
+  @Override
+  public Clock withZone(ZoneId zone) {
+    return this;
+  }
+}

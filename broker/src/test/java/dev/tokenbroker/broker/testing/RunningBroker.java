@@ -1,0 +1,104 @@
+package dev.tokenbroker.broker.testing;
+
+import dev.tokenbroker.broker.BrokerVerticle;
+import dev.tokenbroker.broker.config.BrokerOptions;
+import dev.tokenbroker.broker.token.CacheListener;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import java.time.Clock;
+
+/** A broker verticle deployed for a test, and an HTTP client that talks to it over 127.0.0.1. */
+public final class RunningBroker {
+
+  /** An HTTP answer, read whole. */
+  public record Answer(int status, MultiMap headers, Buffer body) {
+    public JsonObject json() {
+      return body.toJsonObject();
+    }
+  }
+
+  private final Vertx vertx;
+  private final BrokerVerticle verticle;
+  private final String deploymentId;
+  private final HttpClient client;
+
+  private RunningBroker(Vertx vertx, BrokerVerticle verticle, String deploymentId, int connections) {
+    this.vertx = vertx;
+    this.verticle = verticle;
+    this.deploymentId = deploymentId;
+    this.client =
+        vertx.createHttpClient(
+            new HttpClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(verticle.actualHttpPort()),
+            new PoolOptions().setHttp1MaxSize(connections));
+  }
+
+  public static RunningBroker deploy(Vertx vertx, JsonObject config, Clock clock, boolean periodicTick, CacheListener... listeners) {
+    BrokerVerticle v = new BrokerVerticle(new BrokerOptions(config), clock, periodicTick);
+    for (CacheListener l : listeners) {
+      v.listener(l);
+    }
+    String id = vertx.deployVerticle(v).await();
+    return new RunningBroker(vertx, v, id, 64);
+  }
+
+  public BrokerVerticle verticle() {
+    return verticle;
+  }
+
+  public int port() {
+    return verticle.actualHttpPort();
+  }
+
+  /** Runs {@code tick()} on the broker's event loop and waits for it. */
+  public void tick() {
+    onContext(() -> verticle.cache().tick());
+  }
+
+  public void onContext(Runnable r) {
+    io.vertx.core.Promise<Void> p = io.vertx.core.Promise.promise();
+    verticle.context().runOnContext(v -> {
+      try {
+        r.run();
+        p.complete();
+      } catch (RuntimeException e) {
+        p.fail(e);
+      }
+    });
+    p.future().await();
+  }
+
+  public Future<Answer> send(RequestOptions ro, Buffer body) {
+    return client
+        .request(ro)
+        .compose(req -> body == null ? req.send() : req.send(body))
+        .compose(resp -> resp.body().map(b -> new Answer(resp.statusCode(), resp.headers(), b)));
+  }
+
+  /** {@code GET uri} with the anti-SSRF header. */
+  public Future<Answer> getToken(String uri) {
+    return send(
+        new RequestOptions().setMethod(HttpMethod.GET).setURI(uri).putHeader("Token-Broker-Request", "true"),
+        null);
+  }
+
+  public Answer get(String uri, String... headers) {
+    RequestOptions ro = new RequestOptions().setMethod(HttpMethod.GET).setURI(uri);
+    for (int i = 0; i + 1 < headers.length; i += 2) {
+      ro.addHeader(headers[i], headers[i + 1]);
+    }
+    return send(ro, null).await();
+  }
+
+  public void undeploy() {
+    client.close().await();
+    vertx.undeploy(deploymentId).await();
+  }
+}
