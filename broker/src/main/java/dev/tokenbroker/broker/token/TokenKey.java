@@ -19,7 +19,7 @@ public final class TokenKey {
     this.audience = audience;
     this.scopes = scopes;
     this.scope = String.join(" ", scopes);
-    this.hash = 31 * audience.hashCode() + scope.hashCode();
+    this.hash = 31 * audience.hashCode() + scopes.hashCode();
   }
 
   public static TokenKey of(String audience, Collection<String> scopes) {
@@ -45,7 +45,7 @@ public final class TokenKey {
     return o instanceof TokenKey k
         && k.hash == hash
         && k.audience.equals(audience)
-        && k.scope.equals(scope);
+        && k.scopes.equals(scopes);
   }
 
   @Override

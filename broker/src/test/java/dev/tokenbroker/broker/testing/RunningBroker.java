@@ -76,10 +76,12 @@ public final class RunningBroker {
   }
 
   public Future<Answer> send(RequestOptions ro, Buffer body) {
+    ro.setIdleTimeout(10_000).setConnectTimeout(10_000);
     return client
         .request(ro)
         .compose(req -> body == null ? req.send() : req.send(body))
-        .compose(resp -> resp.body().map(b -> new Answer(resp.statusCode(), resp.headers(), b)));
+        .compose(resp -> resp.body().map(b -> new Answer(resp.statusCode(), resp.headers(), b)))
+        .timeout(20, java.util.concurrent.TimeUnit.SECONDS);
   }
 
   /** {@code GET uri} with the anti-SSRF header. */

@@ -1,0 +1,135 @@
+package dev.tokenbroker.broker.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class BrokerOptionsTest {
+
+  private static final String SECRET = "test-only-Sup3r&Secret";
+  private static final Map<String, String> ENV =
+      Map.of("TEST_CLIENT_ID", "orders-service", "TEST_CLIENT_SECRET", SECRET);
+
+  static Path fixture(String name) {
+    return Path.of("src/test/resources/config", name);
+  }
+
+  static BrokerOptions load(String name, Map<String, String> env) {
+    return BrokerOptions.load(fixture(name), env::get);
+  }
+
+  @Test
+  void minimalConfigurationGetsTheDocumentedDefaults() {
+    BrokerOptions o = load("good-minimal.yaml", ENV);
+    assertEquals("127.0.0.1", o.http().host());
+    assertEquals(4004, o.http().port());
+    assertEquals("orders-service", o.idp().clientId());
+    assertTrue(o.idp().clientSecret().matches(SECRET));
+    assertEquals(IdpOptions.AuthMethod.CLIENT_SECRET_BASIC, o.idp().authMethod());
+    assertEquals(IdpOptions.AudienceParameter.AUDIENCE, o.idp().audienceParameter());
+    assertTrue(o.tcpBridge().enabled());
+    assertEquals(4005, o.tcpBridge().port());
+    assertTrue(o.tokens().get(0).prefetch());
+    assertEquals(0.5, o.cache().refreshRatio());
+    assertEquals(0.1, o.cache().refreshJitter());
+    assertEquals(1_000, o.retry().minBackoffMillis());
+    assertEquals(300_000, o.retry().maxBackoffMillis());
+  }
+
+  @Test
+  void fullConfigurationIsRead() {
+    BrokerOptions o = load("good-full.yaml", ENV);
+    assertEquals(IdpOptions.AuthMethod.CLIENT_SECRET_POST, o.idp().authMethod());
+    assertEquals(IdpOptions.AudienceCheck.WARN, o.idp().audienceCheck());
+    assertEquals(List.of("read:students", "write:students"), o.tokens().get(0).scopes(), "sorted, de-duplicated");
+    assertEquals(List.of("read:grades"), o.tokens().get(1).scopes(), "a space-separated string is accepted");
+    assertFalse(o.tokens().get(1).prefetch());
+    assertEquals(64, o.cache().maxKeys());
+    assertEquals(3, o.retry().breakerFailureThreshold());
+  }
+
+  @Test
+  void secretsNeverPrint() {
+    BrokerOptions o = load("good-full.yaml", ENV);
+    assertFalse(o.toString().contains(SECRET));
+    assertFalse(o.toJson().encode().contains(SECRET));
+    assertFalse(o.idp().toString().contains(SECRET));
+    assertFalse(String.valueOf(o.idp().clientSecret()).contains(SECRET));
+    assertTrue(o.toString().contains(Secret.REDACTED));
+  }
+
+  @Test
+  void secretComesFromAFile(@TempDir Path dir) throws Exception {
+    Path secret = dir.resolve("secret");
+    Files.writeString(secret, "from-a-file\n");
+    BrokerOptions o = load("good-secret-file.yaml", Map.of("TEST_SECRET_FILE", secret.toString()));
+    assertTrue(o.idp().clientSecret().matches("from-a-file"), "trailing newline stripped");
+  }
+
+  @Test
+  void environmentDefaultsApply() {
+    assertEquals(
+        "fallback",
+        ConfigLoader.interpolate("${TEST_NOT_SET:-fallback}", "x", Map.<String, String>of()::get));
+    assertEquals("a-b", ConfigLoader.interpolate("${A}-${B}", "x", Map.of("A", "a", "B", "b")::get));
+  }
+
+  @ParameterizedTest(name = "{0} names {1}")
+  @CsvSource({
+    "bad-missing-client-id.yaml, idp.clientId",
+    "bad-missing-secret.yaml, idp.clientSecret",
+    "bad-both-secrets.yaml, idp.clientSecret",
+    "bad-unreadable-secret-file.yaml, idp.clientSecretFile",
+    "bad-no-idp-url.yaml, idp.tokenEndpoint",
+    "bad-plain-http-remote-idp.yaml, idp.issuer",
+    "bad-auth-method.yaml, idp.authMethod",
+    "bad-audience-parameter.yaml, idp.audienceParameter",
+    "bad-unknown-key.yaml, idp.clientSecert",
+    "bad-no-tokens.yaml, tokens",
+    "bad-scope-token.yaml, tokens[0].scopes",
+    "bad-port.yaml, http.port",
+    "bad-backoff-min-above-max.yaml, retry.maxBackoffMillis",
+    "bad-refresh-ratio.yaml, cache.refreshRatio",
+    "bad-env-var-unset.yaml, idp.clientSecret",
+    "bad-not-yaml.yaml, --config",
+    "bad-duplicate-key.yaml, --config",
+    "bad-max-keys-below-prefetch.yaml, cache.maxKeys",
+  })
+  void badConfigurationNamesTheField(String fixture, String field) {
+    ConfigException e = assertThrows(ConfigException.class, () -> load(fixture, ENV));
+    assertEquals(field, e.field(), e.getMessage());
+    assertTrue(e.getMessage().startsWith(field + ": "), e.getMessage());
+  }
+
+  @Test
+  void theProcessExitsWithStatus2AndNamesTheField() throws Exception {
+    Process p =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.tokenbroker.broker.Main",
+                "--config",
+                fixture("bad-missing-client-id.yaml").toString())
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .redirectError(ProcessBuilder.Redirect.PIPE)
+            .start();
+    String stderr = new String(p.getErrorStream().readAllBytes());
+    assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+    assertEquals(2, p.exitValue());
+    assertTrue(stderr.contains("config error: idp.clientId: required"), stderr);
+    assertTrue(new File("src/test/resources/config").isDirectory());
+  }
+}

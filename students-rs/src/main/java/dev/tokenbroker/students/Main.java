@@ -1,0 +1,111 @@
+package dev.tokenbroker.students;
+
+import dev.tokenbroker.students.config.ConfigException;
+import dev.tokenbroker.students.config.ConfigLoader;
+import dev.tokenbroker.students.config.StudentsOptions;
+import io.vertx.core.Vertx;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * {@code java -jar students-rs.jar --config PATH}. Exit status 2 for a usage or configuration error
+ * ({@code config error: <field>: <problem>} on stderr), 1 when the server cannot start. Logs one
+ * line per start-up step on stdout, ending with {@code listening on http://HOST:PORT}; SIGTERM
+ * closes Vert.x (and the server) through a shutdown hook.
+ */
+public final class Main {
+
+  private static final Logger LOG = Logger.getLogger("dev.tokenbroker.students");
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    OneLineLogFormat.install(System.out);
+    int status = start(args, System.getenv(), System.err);
+    if (status != 0) {
+      System.exit(status);
+    }
+  }
+
+  /**
+   * Parses arguments and configuration, deploys the verticle and returns 0 once it listens (the
+   * Vert.x threads keep the JVM alive), or the exit status.
+   */
+  static int start(String[] args, Map<String, String> env, PrintStream err) {
+    Path config = configPath(args);
+    if (config == null) {
+      err.println("usage: java -jar students-rs.jar --config PATH");
+      return 2;
+    }
+    StudentsOptions options;
+    try {
+      options = ConfigLoader.load(config, env);
+    } catch (ConfigException e) {
+      err.println("config error: " + e.getMessage());
+      return 2;
+    }
+    LOG.info("config loaded from " + config + ": " + summary(options));
+    Vertx vertx = Vertx.vertx();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(vertx), "students-shutdown"));
+    try {
+      vertx
+          .deployVerticle(new StudentsVerticle(options))
+          .toCompletionStage()
+          .toCompletableFuture()
+          .get();
+      return 0;
+    } catch (ExecutionException | InterruptedException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      LOG.severe("start failed: " + cause);
+      vertx.close();
+      return 1;
+    }
+  }
+
+  private static Path configPath(String[] args) {
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--config") && i + 1 < args.length) {
+        return Path.of(args[i + 1]);
+      }
+      if (args[i].startsWith("--config=")) {
+        return Path.of(args[i].substring("--config=".length()));
+      }
+    }
+    return null;
+  }
+
+  /** What was configured, without anything secret (there are no secrets in this config). */
+  private static String summary(StudentsOptions o) {
+    if (!o.isAuthEnabled()) {
+      return "http=" + o.getHost() + ":" + o.getPort() + " auth=OFF";
+    }
+    return "http="
+        + o.getHost()
+        + ":"
+        + o.getPort()
+        + " issuer="
+        + o.getToken().getIssuer()
+        + " audience="
+        + o.getToken().getAudience()
+        + " jwks="
+        + (o.getToken().getJwksUri() == null ? "(discovery)" : o.getToken().getJwksUri())
+        + " algorithms="
+        + o.getToken().getAlgorithms()
+        + " scope="
+        + o.getRequiredScope();
+  }
+
+  private static void shutdown(Vertx vertx) {
+    OneLineLogFormat.direct("shutting down");
+    try {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      OneLineLogFormat.direct("stopped");
+    } catch (Exception e) {
+      OneLineLogFormat.direct("shutdown incomplete: " + e);
+    }
+  }
+}

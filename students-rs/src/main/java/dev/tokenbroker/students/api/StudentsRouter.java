@@ -1,0 +1,79 @@
+package dev.tokenbroker.students.api;
+
+import dev.tokenbroker.students.api.impl.AccessLogHandler;
+import dev.tokenbroker.students.api.impl.BearerAuthHandler;
+import dev.tokenbroker.students.api.impl.ErrorHandler;
+import dev.tokenbroker.students.api.impl.HealthHandler;
+import dev.tokenbroker.students.api.impl.NoQueryHandler;
+import dev.tokenbroker.students.api.impl.RateLimitHandler;
+import dev.tokenbroker.students.api.impl.RequestIdHandler;
+import dev.tokenbroker.students.api.impl.ScopeHandler;
+import dev.tokenbroker.students.api.impl.StudentsHandler;
+import dev.tokenbroker.students.auth.TokenValidator;
+import dev.tokenbroker.students.config.StudentsOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.CorsHandler;
+import java.time.Clock;
+
+/**
+ * The HTTP API. Every request passes, in this order: request id, access log, CORS; then for {@code
+ * /students}: rate limit, body limit, authentication (bearer token), authorization (scope),
+ * validation (no query parameters), the handler; failures of any step go to one error handler that
+ * answers JSON. {@code /health/live} and {@code /health/ready} need no token and are not rate
+ * limited (probes must not be starved by client traffic).
+ */
+public final class StudentsRouter {
+
+  private StudentsRouter() {}
+
+  /**
+   * @param validator the token validator; {@code null} only when {@code authEnabled} is false
+   */
+  public static Router create(
+      Vertx vertx, StudentsOptions options, TokenValidator validator, Clock clock) {
+    Router router = Router.router(vertx);
+    router.route().handler(new RequestIdHandler());
+    router.route().handler(new AccessLogHandler());
+    if (!options.getCorsAllowedOrigins().isEmpty()) {
+      router
+          .route()
+          .handler(
+              CorsHandler.create()
+                  .addOrigins(options.getCorsAllowedOrigins())
+                  .allowedMethod(HttpMethod.GET)
+                  .allowedHeader(HttpHeaders.AUTHORIZATION.toString())
+                  .allowedHeader(RequestIdHandler.HEADER)
+                  .exposedHeader(RequestIdHandler.HEADER)
+                  .exposedHeader("WWW-Authenticate")
+                  .maxAgeSeconds(600));
+    }
+    HealthHandler health = new HealthHandler(validator);
+    router.get("/health/live").handler(health::live);
+    router.get("/health/ready").handler(health::ready);
+
+    // One route per step: Vert.x Web orders handler kinds within a route (body before user
+    // handlers), while this chain needs the rate limit first.
+    router.get("/students").handler(new RateLimitHandler(options.getRequestsPerSecond(), clock));
+    router
+        .get("/students")
+        .handler(BodyHandler.create(false).setBodyLimit(options.getMaxBodyBytes()));
+    if (validator != null) {
+      router.get("/students").handler(new BearerAuthHandler(validator));
+      router.get("/students").handler(new ScopeHandler(options.getRequiredScope()));
+    }
+    router.get("/students").handler(new NoQueryHandler());
+    router.get("/students").handler(new StudentsHandler());
+
+    ErrorHandler errors =
+        new ErrorHandler(options.getToken().getJwks().getRefetchCooldownSeconds());
+    router.route().failureHandler(errors);
+    router.errorHandler(404, errors::notFound);
+    router.errorHandler(405, errors::methodNotAllowed);
+    router.errorHandler(500, errors);
+    return router;
+  }
+}

@@ -1,0 +1,44 @@
+package dev.tokenbroker.students.api.impl;
+
+import dev.tokenbroker.students.auth.impl.LogSafe;
+import io.vertx.core.Handler;
+import io.vertx.ext.web.RoutingContext;
+import java.util.logging.Logger;
+
+/**
+ * One log line per request once the response is sent: request id, method, path, status, duration
+ * and the caller's client id ({@code azp}, {@code client_id} or {@code sub} of a verified token).
+ * Never the token, the {@code Authorization} header or the query string.
+ */
+public final class AccessLogHandler implements Handler<RoutingContext> {
+
+  public static final String CLIENT_ID_KEY = "clientId";
+
+  private static final Logger LOG = Logger.getLogger("dev.tokenbroker.students.access");
+
+  @Override
+  public void handle(RoutingContext ctx) {
+    long start = System.nanoTime();
+    ctx.addEndHandler(
+        ar -> {
+          if (!LOG.isLoggable(java.util.logging.Level.INFO)) {
+            return;
+          }
+          String client = ctx.get(CLIENT_ID_KEY);
+          LOG.info(
+              "request id="
+                  + ctx.get(RequestIdHandler.KEY)
+                  + " "
+                  + ctx.request().method()
+                  + " "
+                  + LogSafe.text(ctx.request().path())
+                  + " status="
+                  + ctx.response().getStatusCode()
+                  + " ms="
+                  + (System.nanoTime() - start) / 1_000_000
+                  + " client="
+                  + (client == null ? "-" : client));
+        });
+    ctx.next();
+  }
+}

@@ -1,0 +1,54 @@
+package dev.tokenbroker.students.auth;
+
+import dev.tokenbroker.students.auth.impl.JwksKeySource;
+import dev.tokenbroker.students.auth.impl.TokenValidatorImpl;
+import dev.tokenbroker.students.config.TokenValidatorOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.time.Clock;
+
+/**
+ * Validates OAuth 2.0 access tokens in JWS compact form (RFC 9068 profile) against the identity
+ * provider's published keys. A token is accepted only when all of these hold:
+ *
+ * <ol>
+ *   <li>it is at most {@code maxTokenBytes} long (checked before any parsing) and has exactly three
+ *       non-empty base64url segments whose header and payload are JSON objects without duplicate
+ *       members;
+ *   <li>its {@code alg} is one of the configured asymmetric algorithms (never {@code none} or
+ *       HMAC), there is no {@code crit} header, and {@code typ}, when present, is {@code at+jwt},
+ *       {@code application/at+jwt} or {@code JWT} (any case);
+ *   <li>its {@code kid} names a usable key ({@code use} absent or {@code sig}, {@code alg} absent
+ *       or equal to the token's); a token without {@code kid} is accepted only when the key set
+ *       holds exactly one usable key; embedded keys ({@code jwk}, {@code x5c}, {@code jku}) are
+ *       ignored;
+ *   <li>the signature verifies with that key (EC signatures must be raw R||S of the right size, RSA
+ *       signatures exactly the modulus size);
+ *   <li>{@code iss} equals the configured issuer exactly; {@code aud} (string or array) contains
+ *       the configured audience; {@code exp} is present and not past, and {@code nbf}/{@code iat}
+ *       when present are not in the future, each with {@code leewaySeconds} of leeway.
+ * </ol>
+ *
+ * Tokens that passed are remembered (bounded, keyed by the whole token, never past {@code exp},
+ * dropped when the key set changes); a remembered token skips the signature check but its {@code
+ * exp} and {@code nbf} are checked again on each use. Time comes from the injected {@link Clock}.
+ * Failures are {@link AuthFailure}s; nothing else escapes. Thread-safe.
+ */
+public interface TokenValidator {
+
+  /** A validator with its own {@link KeySource}. */
+  static TokenValidator create(Vertx vertx, TokenValidatorOptions options, Clock clock) {
+    return new TokenValidatorImpl(new JwksKeySource(vertx, options, clock), options, clock);
+  }
+
+  /** A validator reading keys from {@code keys}, which must come from {@link KeySource#create}. */
+  static TokenValidator create(KeySource keys, TokenValidatorOptions options, Clock clock) {
+    return new TokenValidatorImpl((JwksKeySource) keys, options, clock);
+  }
+
+  /** Validates the token; the future fails with an {@link AuthFailure} when it is refused. */
+  Future<VerifiedToken> validate(String token);
+
+  /** The key source this validator reads from. */
+  KeySource keySource();
+}
