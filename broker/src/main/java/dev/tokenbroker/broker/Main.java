@@ -17,6 +17,8 @@ public final class Main {
 
   private static final Logger LOG = Logger.getLogger(Main.class.getName());
 
+  private static volatile java.util.logging.Handler console;
+
   private Main() {}
 
   public static void main(String[] args) {
@@ -60,12 +62,14 @@ public final class Main {
         .addShutdownHook(
             new Thread(
                 () -> {
-                  LOG.info("shutting down");
+                  // The JDK's LogManager detaches handlers in its own shutdown hook, racing this
+                  // one, so shutdown lines go straight to the console handler.
+                  logDirect(Level.INFO, "shutting down");
                   try {
                     vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-                    LOG.info("stopped");
+                    logDirect(Level.INFO, "stopped");
                   } catch (Exception e) {
-                    LOG.warning("shutdown did not complete cleanly: " + e);
+                    logDirect(Level.WARNING, "shutdown did not complete cleanly: " + e);
                   }
                 },
                 "broker-shutdown"));
@@ -82,6 +86,15 @@ public final class Main {
             });
   }
 
+  private static void logDirect(Level level, String message) {
+    java.util.logging.LogRecord r = new java.util.logging.LogRecord(level, message);
+    r.setLoggerName(Main.class.getName());
+    if (console != null) {
+      console.publish(r);
+      console.flush();
+    }
+  }
+
   private static void usage(String problem) {
     System.err.println(problem);
     System.err.println("usage: java -jar broker.jar --config PATH");
@@ -95,6 +108,7 @@ public final class Main {
     LogManager.getLogManager().reset();
     Logger root = Logger.getLogger("");
     ConsoleHandler handler = new ConsoleHandler();
+    console = handler;
     handler.setFormatter(new JsonLogFormatter());
     handler.setLevel(Level.ALL);
     root.addHandler(handler);

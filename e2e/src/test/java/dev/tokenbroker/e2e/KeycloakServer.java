@@ -1,0 +1,407 @@
+package dev.tokenbroker.e2e;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * A real Keycloak ({@code kc.sh start-dev}, in-memory database) with the {@code demo} realm
+ * imported, on free loopback ports. One instance serves the whole test run (see {@link
+ * KeycloakExtension}); {@link #close()} stops its whole process tree.
+ *
+ * <p>The admin methods block on the calling thread. Call them from the test thread, never from a
+ * Vert.x event loop.
+ */
+final class KeycloakServer implements ExtensionContext.Store.CloseableResource {
+
+  static final String REALM = "demo";
+  static final String BROKER_CLIENT_ID = "token-broker";
+  static final String STUDENTS_AUDIENCE = "https://students-api";
+  static final String STUDENTS_SCOPE = "read:students";
+
+  /** The realm's {@code accessTokenLifespan}. */
+  static final Duration TOKEN_LIFESPAN = Duration.ofSeconds(15);
+
+  private static final Duration READY_DEADLINE = Duration.ofSeconds(180);
+  private static final Duration POLL_INTERVAL = Duration.ofMillis(250);
+  private static final Duration STOP_GRACE = Duration.ofSeconds(20);
+  private static final String ADMIN_USER = "admin";
+  private static final String KEY_PROVIDER_TYPE = "org.keycloak.keys.KeyProvider";
+
+  private final Process process;
+  private final Thread jvmExitHook;
+  private final URI baseUri;
+  private final String adminPassword;
+  private final String brokerClientSecret;
+  private final Path logFile;
+  private final HttpClient http;
+  private JsonObject discovery;
+  private Duration startupTime;
+
+  /** What {@link #rotateSigningKey()} replaced: the RS256 kids it removed and the one it added. */
+  record KeyRotation(Set<String> oldKids, String newKid) {}
+
+  private KeycloakServer(
+      Process process,
+      URI baseUri,
+      String adminPassword,
+      String brokerClientSecret,
+      Path logFile,
+      HttpClient http) {
+    this.process = process;
+    this.jvmExitHook = ProcessTree.killOnJvmExit(process);
+    this.baseUri = baseUri;
+    this.adminPassword = adminPassword;
+    this.brokerClientSecret = brokerClientSecret;
+    this.logFile = logFile;
+    this.http = http;
+  }
+
+  /**
+   * Starts Keycloak from the distribution at {@code home}, imports {@code realmFile}, and returns
+   * once the realm's discovery document answers. Keycloak's output goes to {@code logFile}.
+   */
+  static KeycloakServer start(Path home, Path realmFile, Path logFile) {
+    Path kcSh = home.resolve("bin/kc.sh");
+    if (!Files.isRegularFile(kcSh)) {
+      throw new IllegalStateException(
+          kcSh + " not found: run `mvn -f e2e/pom.xml process-test-resources` to unpack Keycloak");
+    }
+    if (!Files.isRegularFile(realmFile)) {
+      throw new IllegalStateException("realm file not found: " + realmFile);
+    }
+    try {
+      Path importDir = Files.createDirectories(home.resolve("data/import"));
+      Files.copy(
+          realmFile, importDir.resolve("realm-demo.json"), StandardCopyOption.REPLACE_EXISTING);
+      Files.createDirectories(logFile.getParent());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+
+    int httpPort = freePort();
+    int managementPort = freePort();
+    URI baseUri = URI.create("http://127.0.0.1:" + httpPort);
+    String adminPassword = randomSecret();
+    String clientSecret = randomSecret();
+
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                "/bin/bash",
+                kcSh.toString(),
+                "start-dev",
+                "--http-host=127.0.0.1",
+                "--http-port=" + httpPort,
+                "--hostname=" + baseUri,
+                "--http-management-port=" + managementPort,
+                "--db=dev-mem",
+                "--import-realm")
+            .directory(home.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.to(logFile.toFile()));
+    Map<String, String> env = builder.environment();
+    // Whatever KC_* the developer has exported must not reconfigure the test server.
+    env.keySet().removeIf(name -> name.startsWith("KC_") || name.startsWith("KEYCLOAK_"));
+    env.put("JAVA_HOME", System.getProperty("java.home"));
+    env.put("JAVA_OPTS_KC_HEAP", "-Xms64m -Xmx768m");
+    env.put("KC_BOOTSTRAP_ADMIN_USERNAME", ADMIN_USER);
+    env.put("KC_BOOTSTRAP_ADMIN_PASSWORD", adminPassword);
+    // realm-demo.json reads the client secret from this variable at import time.
+    env.put("TOKEN_BROKER_CLIENT_SECRET", clientSecret);
+
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    long started = System.nanoTime();
+    Process process;
+    try {
+      process = builder.start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start " + kcSh, e);
+    }
+    KeycloakServer server =
+        new KeycloakServer(process, baseUri, adminPassword, clientSecret, logFile, http);
+    try {
+      server.awaitReady(started);
+    } catch (RuntimeException | Error e) {
+      server.close();
+      throw e;
+    }
+    return server;
+  }
+
+  private void awaitReady(long startedNanos) {
+    URI discoveryUri = URI.create(issuer() + "/.well-known/openid-configuration");
+    long deadline = startedNanos + READY_DEADLINE.toNanos();
+    while (true) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException(
+            "Keycloak exited with " + process.exitValue() + " before it was ready; " + logTail());
+      }
+      HttpResponse<String> response = trySend(HttpRequest.newBuilder(discoveryUri).GET());
+      if (response != null && response.statusCode() == 200) {
+        discovery = new JsonObject(response.body());
+        startupTime = Duration.ofNanos(System.nanoTime() - startedNanos);
+        System.out.printf(
+            "Keycloak ready in %d ms at %s (log: %s)%n", startupTime.toMillis(), issuer(), logFile);
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            "Keycloak not ready after " + READY_DEADLINE.toSeconds() + " s; " + logTail());
+      }
+      try {
+        Thread.sleep(POLL_INTERVAL.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for Keycloak", e);
+      }
+    }
+  }
+
+  /** {@code http://127.0.0.1:PORT/realms/demo}, fixed by {@code --hostname}. */
+  String issuer() {
+    return baseUri + "/realms/" + REALM;
+  }
+
+  /** The realm's discovery document as fetched when Keycloak became ready. */
+  JsonObject discovery() {
+    return discovery.copy();
+  }
+
+  String tokenEndpoint() {
+    return discovery.getString("token_endpoint");
+  }
+
+  String jwksUri() {
+    return discovery.getString("jwks_uri");
+  }
+
+  /** The secret of {@value #BROKER_CLIENT_ID}, generated for this run and set at realm import. */
+  String brokerClientSecret() {
+    return brokerClientSecret;
+  }
+
+  /** From process start until the realm's discovery document first answered. */
+  Duration startupTime() {
+    return startupTime;
+  }
+
+  Path logFile() {
+    return logFile;
+  }
+
+  /** A fresh master-realm access token for the bootstrap admin ({@code admin-cli}, password). */
+  String adminToken() {
+    String form =
+        form(
+            Map.of(
+                "grant_type",
+                "password",
+                "client_id",
+                "admin-cli",
+                "username",
+                ADMIN_USER,
+                "password",
+                adminPassword));
+    HttpResponse<String> response =
+        send(
+            HttpRequest.newBuilder(baseUri.resolve("/realms/master/protocol/openid-connect/token"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form)),
+            200);
+    return new JsonObject(response.body()).getString("access_token");
+  }
+
+  /** Replaces the secret of the confidential client {@code clientId} in the demo realm. */
+  void setClientSecret(String clientId, String secret) {
+    String token = adminToken();
+    String query = "clients?clientId=" + URLEncoder.encode(clientId, StandardCharsets.UTF_8);
+    JsonArray found = new JsonArray(send(admin(token, query).GET(), 200).body());
+    if (found.size() != 1) {
+      throw new IllegalStateException("client " + clientId + " not found in realm " + REALM);
+    }
+    String id = found.getJsonObject(0).getString("id");
+    JsonObject client = new JsonObject(send(admin(token, "clients/" + id).GET(), 200).body());
+    client.put("secret", secret);
+    send(
+        admin(token, "clients/" + id)
+            .header("Content-Type", "application/json")
+            .PUT(HttpRequest.BodyPublishers.ofString(client.encode())),
+        204);
+  }
+
+  /**
+   * Rotates the realm's RS256 signing key: adds an {@code rsa-generated} key provider with a higher
+   * priority than every existing one, then deletes the providers of the old RS256 keys, so the old
+   * kids disappear from the JWKS and new tokens are signed with the new key.
+   */
+  KeyRotation rotateSigningKey() {
+    String token = adminToken();
+    JsonArray before = keys(token);
+    List<JsonObject> oldKeys =
+        before.stream()
+            .map(JsonObject.class::cast)
+            .filter(k -> "RS256".equals(k.getString("algorithm")))
+            .filter(k -> "SIG".equalsIgnoreCase(k.getString("use")))
+            .toList();
+    long topPriority =
+        before.stream()
+            .map(JsonObject.class::cast)
+            .mapToLong(k -> k.getLong("providerPriority", 0L))
+            .max()
+            .orElse(0L);
+
+    JsonObject component =
+        new JsonObject()
+            .put("name", "rsa-rotated-" + System.currentTimeMillis())
+            .put("providerId", "rsa-generated")
+            .put("providerType", KEY_PROVIDER_TYPE)
+            .put(
+                "config",
+                new JsonObject()
+                    .put("priority", new JsonArray().add(String.valueOf(topPriority + 100)))
+                    .put("enabled", new JsonArray().add("true"))
+                    .put("active", new JsonArray().add("true"))
+                    .put("algorithm", new JsonArray().add("RS256"))
+                    .put("keySize", new JsonArray().add("2048")));
+    HttpResponse<String> created =
+        send(
+            admin(token, "components")
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(component.encode())),
+            201);
+    String location =
+        created
+            .headers()
+            .firstValue("Location")
+            .orElseThrow(() -> new IllegalStateException("no Location for the new key provider"));
+    String newComponentId = location.substring(location.lastIndexOf('/') + 1);
+    String newKid =
+        keys(token).stream()
+            .map(JsonObject.class::cast)
+            .filter(k -> newComponentId.equals(k.getString("providerId")))
+            .map(k -> k.getString("kid"))
+            .findFirst()
+            .orElseThrow(() -> new IllegalStateException("new key provider has no key"));
+
+    for (String componentId :
+        oldKeys.stream().map(k -> k.getString("providerId")).collect(Collectors.toSet())) {
+      send(admin(token, "components/" + componentId).DELETE(), 204);
+    }
+    return new KeyRotation(
+        oldKeys.stream().map(k -> k.getString("kid")).collect(Collectors.toUnmodifiableSet()),
+        newKid);
+  }
+
+  private JsonArray keys(String adminToken) {
+    return new JsonObject(send(admin(adminToken, "keys").GET(), 200).body()).getJsonArray("keys");
+  }
+
+  private HttpRequest.Builder admin(String adminToken, String path) {
+    return HttpRequest.newBuilder(baseUri.resolve("/admin/realms/" + REALM + "/" + path))
+        .header("Authorization", "Bearer " + adminToken);
+  }
+
+  private HttpResponse<String> send(HttpRequest.Builder request, int expectedStatus) {
+    HttpRequest built = request.timeout(Duration.ofSeconds(30)).build();
+    HttpResponse<String> response;
+    try {
+      response = http.send(built, HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new UncheckedIOException(built.method() + " " + built.uri(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted: " + built.method() + " " + built.uri(), e);
+    }
+    if (response.statusCode() != expectedStatus) {
+      throw new IllegalStateException(
+          built.method()
+              + " "
+              + built.uri()
+              + " answered "
+              + response.statusCode()
+              + " (expected "
+              + expectedStatus
+              + "): "
+              + response.body());
+    }
+    return response;
+  }
+
+  /** The response, or {@code null} while nothing listens yet. */
+  private HttpResponse<String> trySend(HttpRequest.Builder request) {
+    try {
+      return http.send(
+          request.timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+    } catch (IOException notUpYet) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for Keycloak", e);
+    }
+  }
+
+  private String logTail() {
+    try {
+      List<String> lines = Files.readAllLines(logFile);
+      return "last lines of "
+          + logFile
+          + ":\n"
+          + String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+    } catch (IOException e) {
+      return "see " + logFile;
+    }
+  }
+
+  /** Stops Keycloak and every process it started; safe to call twice. */
+  @Override
+  public void close() {
+    if (process.isAlive()) {
+      ProcessTree.stop(process, STOP_GRACE);
+    }
+    ProcessTree.forgetJvmExitHook(jvmExitHook);
+  }
+
+  static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static String randomSecret() {
+    byte[] bytes = new byte[24];
+    new SecureRandom().nextBytes(bytes);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+  }
+
+  private static String form(Map<String, String> fields) {
+    return fields.entrySet().stream()
+        .map(
+            e ->
+                URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8)
+                    + "="
+                    + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
+        .collect(Collectors.joining("&"));
+  }
+}
