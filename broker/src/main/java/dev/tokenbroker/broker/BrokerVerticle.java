@@ -99,7 +99,8 @@ public final class BrokerVerticle extends VerticleBase {
         .register()
         .compose(
             v -> {
-              LOG.info("event-bus API registered: " + EventBusApi.TOKEN + ", " + EventBusApi.INVALIDATE);
+              LOG.info(
+                  "event-bus API registered: " + EventBusApi.TOKEN + ", " + EventBusApi.INVALIDATE);
               cache.start(prefetch, periodicTick);
               LOG.info("prefetching " + prefetch.size() + " token(s) in the background");
               return vertx

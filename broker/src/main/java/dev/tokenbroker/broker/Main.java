@@ -12,7 +12,10 @@ import java.util.logging.Level;
 import java.util.logging.LogManager;
 import java.util.logging.Logger;
 
-/** {@code java -jar broker.jar --config broker.yaml}. Exit codes: 0 ok, 1 start-up failure, 2 bad configuration or usage. */
+/**
+ * {@code java -jar broker.jar --config broker.yaml}. Exit codes: 0 ok, 1 start-up failure, 2 bad
+ * configuration or usage.
+ */
 public final class Main {
 
   private static final Logger LOG = Logger.getLogger(Main.class.getName());
@@ -57,7 +60,11 @@ public final class Main {
             + " token entr"
             + (options.tokens().size() == 1 ? "y" : "ies"));
     Vertx vertx =
-        Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2).setWorkerPoolSize(2).setInternalBlockingPoolSize(2));
+        Vertx.vertx(
+            new VertxOptions()
+                .setEventLoopPoolSize(2)
+                .setWorkerPoolSize(2)
+                .setInternalBlockingPoolSize(2));
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
@@ -66,7 +73,11 @@ public final class Main {
                   // one, so shutdown lines go straight to the console handler.
                   logDirect(Level.INFO, "shutting down");
                   try {
-                    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                    vertx
+                        .close()
+                        .toCompletionStage()
+                        .toCompletableFuture()
+                        .get(10, TimeUnit.SECONDS);
                     logDirect(Level.INFO, "stopped");
                   } catch (Exception e) {
                     logDirect(Level.WARNING, "shutdown did not complete cleanly: " + e);
@@ -78,7 +89,9 @@ public final class Main {
         .onSuccess(
             id ->
                 LOG.info(
-                    "started in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms"))
+                    "started in "
+                        + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)
+                        + " ms"))
         .onFailure(
             t -> {
               LOG.severe("start-up failed: " + t.getMessage());

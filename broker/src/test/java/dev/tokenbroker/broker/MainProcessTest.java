@@ -22,14 +22,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The broker as operators run it: a separate process, a YAML file, secrets from the environment, SIGTERM. */
+/**
+ * The broker as operators run it: a separate process, a YAML file, secrets from the environment,
+ * SIGTERM.
+ */
 @ExtendWith(VertxExtension.class)
 class MainProcessTest {
 
-  private static final Pattern LISTENING = Pattern.compile("HTTP API listening on http://127\\.0\\.0\\.1:(\\d+)");
+  private static final Pattern LISTENING =
+      Pattern.compile("HTTP API listening on http://127\\.0\\.0\\.1:(\\d+)");
 
   @Test
-  void startsLogsOneLinePerStepServesTokensAndStopsOnSigterm(Vertx vertx, @TempDir Path dir) throws Exception {
+  void startsLogsOneLinePerStepServesTokensAndStopsOnSigterm(Vertx vertx, @TempDir Path dir)
+      throws Exception {
     try (TestIdp idp = TestIdp.start(vertx)) {
       Path config = dir.resolve("broker.yaml");
       Files.writeString(
@@ -61,7 +66,9 @@ class MainProcessTest {
       Thread reader =
           new Thread(
               () -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                try (BufferedReader r =
+                    new BufferedReader(
+                        new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                   String line;
                   while ((line = r.readLine()) != null) {
                     lines.add(line);
@@ -96,14 +103,23 @@ class MainProcessTest {
       assertTrue(p.waitFor(15, TimeUnit.SECONDS), "stops within 15 s of SIGTERM");
       reader.join(5_000);
       String all = String.join("\n", lines);
-      for (String step : List.of("configuration loaded", "IdP client ready", "event-bus API registered", "HTTP API listening", "started in", "shutting down", "stopped")) {
+      for (String step :
+          List.of(
+              "configuration loaded",
+              "IdP client ready",
+              "event-bus API registered",
+              "HTTP API listening",
+              "started in",
+              "shutting down",
+              "stopped")) {
         assertTrue(all.contains(step), "missing start-up/shut-down step '" + step + "' in\n" + all);
       }
       for (String l : lines) {
         assertTrue(l.startsWith("{") && l.endsWith("}"), "every log line is one JSON object: " + l);
       }
       assertFalse(all.contains(TestIdp.CLIENT_SECRET), "the secret is never logged");
-      String accessToken = token.substring(token.indexOf("\"access_token\":\"") + 16).split("\"")[0];
+      String accessToken =
+          token.substring(token.indexOf("\"access_token\":\"") + 16).split("\"")[0];
       assertFalse(all.contains(accessToken), "the token is never logged");
       assertEquals(143, p.exitValue(), "exit status of a JVM ended by SIGTERM");
     }

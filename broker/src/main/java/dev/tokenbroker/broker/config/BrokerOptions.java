@@ -38,7 +38,8 @@ public final class BrokerOptions {
     for (ConfigReader t : r.objects("tokens")) {
       TokenEntryOptions entry = new TokenEntryOptions(t);
       if (!seen.add(entry.audience() + " " + entry.scopes())) {
-        throw new ConfigException(t.path("audience"), "duplicate entry for the same audience and scopes");
+        throw new ConfigException(
+            t.path("audience"), "duplicate entry for the same audience and scopes");
       }
       entries.add(entry);
     }
@@ -50,7 +51,8 @@ public final class BrokerOptions {
     this.retry = new RetryOptions(r.object("retry"));
     long prefetched = tokens.stream().filter(TokenEntryOptions::prefetch).count();
     if (prefetched > cache.maxKeys()) {
-      throw new ConfigException("cache.maxKeys", "smaller than the number of prefetched tokens (" + prefetched + ")");
+      throw new ConfigException(
+          "cache.maxKeys", "smaller than the number of prefetched tokens (" + prefetched + ")");
     }
   }
 

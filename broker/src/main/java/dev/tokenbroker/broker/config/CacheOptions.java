@@ -49,8 +49,7 @@ public final class CacheOptions {
     this.maxWaitMillis = r.integer("maxWaitMillis", DEFAULT_MAX_WAIT_MILLIS, 0, 120_000);
     this.tickMillis = r.integer("tickMillis", DEFAULT_TICK_MILLIS, 10, 60_000);
     this.invalidateMinIntervalSeconds =
-        r.integer(
-            "invalidateMinIntervalSeconds", DEFAULT_INVALIDATE_MIN_INTERVAL_SECONDS, 0, 3600);
+        r.integer("invalidateMinIntervalSeconds", DEFAULT_INVALIDATE_MIN_INTERVAL_SECONDS, 0, 3600);
   }
 
   public double refreshRatio() {

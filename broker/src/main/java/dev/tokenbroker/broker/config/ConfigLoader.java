@@ -49,7 +49,8 @@ public final class ConfigLoader {
       doc = new Yaml(new SafeConstructor(options)).load(yamlText);
     } catch (RuntimeException e) {
       String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-      throw new ConfigException("--config", "not valid YAML: " + msg.lines().findFirst().orElse(""));
+      throw new ConfigException(
+          "--config", "not valid YAML: " + msg.lines().findFirst().orElse(""));
     }
     if (doc == null) {
       return new JsonObject();

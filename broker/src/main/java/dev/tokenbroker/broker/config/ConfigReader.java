@@ -32,7 +32,8 @@ public final class ConfigReader {
   public void rejectUnknown(Set<String> known) {
     for (String key : json.fieldNames()) {
       if (!known.contains(key)) {
-        throw new ConfigException(path(key), "unknown key (known: " + String.join(", ", known) + ")");
+        throw new ConfigException(
+            path(key), "unknown key (known: " + String.join(", ", known) + ")");
       }
     }
   }

@@ -83,16 +83,19 @@ public final class IdpOptions {
     this.issuer = url(r, "issuer");
     this.tokenEndpoint = url(r, "tokenEndpoint");
     if (issuer == null && tokenEndpoint == null) {
-      throw new ConfigException(r.path("tokenEndpoint"), "either idp.issuer or idp.tokenEndpoint is required");
+      throw new ConfigException(
+          r.path("tokenEndpoint"), "either idp.issuer or idp.tokenEndpoint is required");
     }
     this.clientId = r.requiredString("clientId");
     if (clientId.length() > 1024 || !TokenEntryOptions.printable(clientId)) {
-      throw new ConfigException(r.path("clientId"), "must be printable and at most 1024 characters");
+      throw new ConfigException(
+          r.path("clientId"), "must be printable and at most 1024 characters");
     }
     String secret = r.string("clientSecret", null);
     this.clientSecretFile = r.string("clientSecretFile", null);
     if (secret != null && clientSecretFile != null) {
-      throw new ConfigException(r.path("clientSecret"), "give clientSecret or clientSecretFile, not both");
+      throw new ConfigException(
+          r.path("clientSecret"), "give clientSecret or clientSecretFile, not both");
     }
     if (clientSecretFile != null) {
       secret = readSecretFile(r.path("clientSecretFile"), clientSecretFile);
@@ -152,8 +155,7 @@ public final class IdpOptions {
     }
   }
 
-  private static <E extends Enum<E>> E enumValue(
-      ConfigReader r, String key, Class<E> type, E def) {
+  private static <E extends Enum<E>> E enumValue(ConfigReader r, String key, Class<E> type, E def) {
     String s = r.string(key, null);
     if (s == null) {
       return def;

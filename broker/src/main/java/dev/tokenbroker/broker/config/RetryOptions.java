@@ -19,7 +19,10 @@ public final class RetryOptions {
   public RetryOptions(ConfigReader r) {
     r.rejectUnknown(
         Set.of(
-            "minBackoffMillis", "maxBackoffMillis", "breakerFailureThreshold", "breakerResetMillis"));
+            "minBackoffMillis",
+            "maxBackoffMillis",
+            "breakerFailureThreshold",
+            "breakerResetMillis"));
     this.minBackoffMillis =
         r.integer("minBackoffMillis", DEFAULT_MIN_BACKOFF_MILLIS, 10, 3_600_000);
     this.maxBackoffMillis =

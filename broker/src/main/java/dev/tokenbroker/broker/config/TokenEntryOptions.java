@@ -24,8 +24,7 @@ public final class TokenEntryOptions {
     r.rejectUnknown(Set.of("audience", "scopes", "prefetch"));
     this.audience = r.requiredString("audience");
     if (audience.length() > MAX_AUDIENCE_LENGTH || !printable(audience)) {
-      throw new ConfigException(
-          r.path("audience"), "must be printable and at most 512 characters");
+      throw new ConfigException(r.path("audience"), "must be printable and at most 512 characters");
     }
     TreeSet<String> sorted = new TreeSet<>();
     for (String s : r.strings("scopes")) {

@@ -34,7 +34,8 @@ public final class AccessPolicy {
       throw TokenFailure.badRequest("audience is required");
     }
     if (audience.length() > MAX_AUDIENCE_LENGTH) {
-      throw TokenFailure.badRequest("audience is longer than " + MAX_AUDIENCE_LENGTH + " characters");
+      throw TokenFailure.badRequest(
+          "audience is longer than " + MAX_AUDIENCE_LENGTH + " characters");
     }
     if (!printable(audience)) {
       throw TokenFailure.badRequest("audience contains control characters");

@@ -2,7 +2,10 @@ package dev.tokenbroker.broker.token;
 
 import dev.tokenbroker.broker.idp.IdpException;
 
-/** Hears what the cache does, for notifications, metrics and logs. Methods run on the cache's context. */
+/**
+ * Hears what the cache does, for notifications, metrics and logs. Methods run on the cache's
+ * context.
+ */
 public interface CacheListener {
 
   /** One listener that forwards to all of {@code listeners}, in order. */
@@ -43,7 +46,8 @@ public interface CacheListener {
   default void refreshed(Token token, long latencyMillis) {}
 
   /** A fetch failed; {@code nextAttemptAtMillis} is when the cache will try again. */
-  default void fetchFailed(TokenKey key, IdpException failure, long latencyMillis, long nextAttemptAtMillis) {}
+  default void fetchFailed(
+      TokenKey key, IdpException failure, long latencyMillis, long nextAttemptAtMillis) {}
 
   /** The key was dropped (idle, or evicted to respect the key bound). */
   default void evicted(TokenKey key, String reason) {}

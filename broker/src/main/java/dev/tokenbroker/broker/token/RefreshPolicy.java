@@ -32,7 +32,10 @@ public final class RefreshPolicy {
         options.expirySafetyMarginSeconds() * 1000);
   }
 
-  /** The last instant a token obtained at {@code obtained} and expiring at {@code expires} is served. */
+  /**
+   * The last instant a token obtained at {@code obtained} and expiring at {@code expires} is
+   * served.
+   */
   public long serveUntil(long obtained, long expires) {
     long lifetime = Math.max(0, expires - obtained);
     return expires - Math.min(marginMillis, lifetime / 10);

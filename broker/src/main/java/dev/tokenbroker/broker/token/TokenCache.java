@@ -6,8 +6,8 @@ import dev.tokenbroker.broker.idp.IdpClient;
 import dev.tokenbroker.broker.idp.IdpException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import java.security.MessageDigest;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -28,9 +28,9 @@ import java.util.logging.Logger;
  *
  * <p><b>Behaviour:</b> one IdP call in flight per key, shared by all waiting callers; a periodic
  * {@link #tick()} (driven by a Vert.x timer in production, called directly by tests after moving a
- * fake clock) starts background refreshes when {@link RefreshPolicy} says, retries failed keys after
- * {@link Backoff}, drops tokens past their serve-until instant and evicts idle on-demand keys. A
- * token is never returned past {@link Token#serveUntilMillis()}.
+ * fake clock) starts background refreshes when {@link RefreshPolicy} says, retries failed keys
+ * after {@link Backoff}, drops tokens past their serve-until instant and evicts idle on-demand
+ * keys. A token is never returned past {@link Token#serveUntilMillis()}.
  */
 public final class TokenCache {
 
@@ -159,9 +159,7 @@ public final class TokenCache {
     }
     Entry entry = e;
     if (pending.isComplete()) {
-      return pending.failed()
-          ? Future.failedFuture(failureFor(entry, clock.millis()))
-          : pending;
+      return pending.failed() ? Future.failedFuture(failureFor(entry, clock.millis())) : pending;
     }
     return pending
         .timeout(options.maxWaitMillis(), TimeUnit.MILLISECONDS)
@@ -174,9 +172,9 @@ public final class TokenCache {
   }
 
   /**
-   * A resource server rejected {@code accessToken}: if it is the held token for {@code key}, drop it
-   * and start one refresh. Reports about other tokens change nothing; reports are rate limited per
-   * key.
+   * A resource server rejected {@code accessToken}: if it is the held token for {@code key}, drop
+   * it and start one refresh. Reports about other tokens change nothing; reports are rate limited
+   * per key.
    */
   public Invalidation invalidate(TokenKey key, String accessToken) {
     Entry e = entries.get(key);
@@ -215,7 +213,8 @@ public final class TokenCache {
         continue;
       }
       if (e.current != null && now >= e.current.serveUntilMillis()) {
-        LOG.warning("token for " + e.key + " reached its serve-until time without a successful refresh");
+        LOG.warning(
+            "token for " + e.key + " reached its serve-until time without a successful refresh");
         e.current = null;
       }
       boolean refreshDue = e.current == null ? e.pinned : now >= e.refreshAt;
@@ -299,7 +298,8 @@ public final class TokenCache {
           } else {
             IdpException x = IdpException.wrap(ar.cause());
             e.failures++;
-            long delay = x.retryable() ? backoff.delay(e.failures, random.nextDouble()) : backoff.max();
+            long delay =
+                x.retryable() ? backoff.delay(e.failures, random.nextDouble()) : backoff.max();
             if (x.retryAfterMillis() >= 0) {
               delay = Math.max(delay, x.retryAfterMillis());
             }
@@ -316,7 +316,9 @@ public final class TokenCache {
                     + "; next attempt in "
                     + delay
                     + " ms"
-                    + (e.current != null && e.current.servableAt(now) ? "; still serving the held token" : ""));
+                    + (e.current != null && e.current.servableAt(now)
+                        ? "; still serving the held token"
+                        : ""));
             listener.fetchFailed(e.key, x, now - startedAt, e.nextAttemptAt);
           }
         });

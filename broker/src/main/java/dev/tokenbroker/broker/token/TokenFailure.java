@@ -11,7 +11,8 @@ public final class TokenFailure extends RuntimeException {
   private final String idpError;
   private final long retryAfterSeconds;
 
-  public TokenFailure(int status, String error, String description, String idpError, long retryAfterSeconds) {
+  public TokenFailure(
+      int status, String error, String description, String idpError, long retryAfterSeconds) {
     super(description, null, false, false);
     this.status = status;
     this.error = error;

@@ -53,8 +53,12 @@ class BrokerOptionsTest {
     BrokerOptions o = load("good-full.yaml", ENV);
     assertEquals(IdpOptions.AuthMethod.CLIENT_SECRET_POST, o.idp().authMethod());
     assertEquals(IdpOptions.AudienceCheck.WARN, o.idp().audienceCheck());
-    assertEquals(List.of("read:students", "write:students"), o.tokens().get(0).scopes(), "sorted, de-duplicated");
-    assertEquals(List.of("read:grades"), o.tokens().get(1).scopes(), "a space-separated string is accepted");
+    assertEquals(
+        List.of("read:students", "write:students"),
+        o.tokens().get(0).scopes(),
+        "sorted, de-duplicated");
+    assertEquals(
+        List.of("read:grades"), o.tokens().get(1).scopes(), "a space-separated string is accepted");
     assertFalse(o.tokens().get(1).prefetch());
     assertEquals(64, o.cache().maxKeys());
     assertEquals(3, o.retry().breakerFailureThreshold());
@@ -83,7 +87,8 @@ class BrokerOptionsTest {
     assertEquals(
         "fallback",
         ConfigLoader.interpolate("${TEST_NOT_SET:-fallback}", "x", Map.<String, String>of()::get));
-    assertEquals("a-b", ConfigLoader.interpolate("${A}-${B}", "x", Map.of("A", "a", "B", "b")::get));
+    assertEquals(
+        "a-b", ConfigLoader.interpolate("${A}-${B}", "x", Map.of("A", "a", "B", "b")::get));
   }
 
   @ParameterizedTest(name = "{0} names {1}")

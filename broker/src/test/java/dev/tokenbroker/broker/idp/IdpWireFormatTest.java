@@ -56,7 +56,8 @@ class IdpWireFormatTest {
             .put("clientId", TestIdp.CLIENT_ID)
             .put("clientSecret", TestIdp.CLIENT_SECRET)
             .mergeIn(overrides);
-    return new HttpIdpClient(vertx, new IdpOptions(new ConfigReader("idp", json)), Clock.systemUTC());
+    return new HttpIdpClient(
+        vertx, new IdpOptions(new ConfigReader("idp", json)), Clock.systemUTC());
   }
 
   private static Map<String, String> form(String body) {
@@ -109,7 +110,8 @@ class IdpWireFormatTest {
 
   @Test
   void resourceParameterStyle() {
-    TokenResponse r = client(new JsonObject().put("audienceParameter", "resource")).fetch(KEY).await();
+    TokenResponse r =
+        client(new JsonObject().put("audienceParameter", "resource")).fetch(KEY).await();
     Map<String, String> form = form(onlyRequest().body());
     assertEquals(TestIdp.AUDIENCE, form.get("resource"));
     assertFalse(form.containsKey("audience"));
@@ -146,7 +148,8 @@ class IdpWireFormatTest {
                 req.response()
                     .setStatusCode(400)
                     .putHeader("Content-Type", "application/json")
-                    .end("{\"error\":\"invalid_scope\",\"error_description\":\"scope not allowed\"}"));
+                    .end(
+                        "{\"error\":\"invalid_scope\",\"error_description\":\"scope not allowed\"}"));
     IdpException e =
         assertThrows(IdpException.class, () -> client(new JsonObject()).fetch(KEY).await());
     assertEquals(IdpException.Kind.REFUSED, e.kind());

@@ -7,9 +7,9 @@ import java.util.Map;
 import no.nav.security.mock.oauth2.token.OAuth2TokenCallback;
 
 /**
- * Makes mock-oauth2-server issue client_credentials tokens the way Auth0 does: {@code aud} from
- * the {@code audience} (or {@code resource}) form parameter, {@code scope} as requested, {@code
- * azp} the client id, and a lifetime the test can change.
+ * Makes mock-oauth2-server issue client_credentials tokens the way Auth0 does: {@code aud} from the
+ * {@code audience} (or {@code resource}) form parameter, {@code scope} as requested, {@code azp}
+ * the client id, and a lifetime the test can change.
  */
 public final class AudienceCallback implements OAuth2TokenCallback {
 

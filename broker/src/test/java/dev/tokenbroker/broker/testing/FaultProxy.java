@@ -142,7 +142,8 @@ public final class FaultProxy {
                 }
               }
               switch (m) {
-                case ERROR_500 -> req.response().setStatusCode(500).end("{\"error\":\"server_error\"}");
+                case ERROR_500 ->
+                    req.response().setStatusCode(500).end("{\"error\":\"server_error\"}");
                 case ERROR_503 ->
                     req.response().setStatusCode(503).putHeader("Retry-After", retryAfter).end();
                 case RATE_LIMITED_429 ->
@@ -150,11 +151,14 @@ public final class FaultProxy {
                         .setStatusCode(429)
                         .putHeader("Retry-After", retryAfter)
                         .putHeader("Content-Type", "application/json")
-                        .end("{\"error\":\"too_many_requests\",\"error_description\":\"Global limit has been reached\"}");
+                        .end(
+                            "{\"error\":\"too_many_requests\",\"error_description\":\"Global limit has been reached\"}");
                 case SLOW -> vertx.setTimer(slowMillis, id -> forward(req, body));
                 case RESET -> req.connection().close();
                 case GARBAGE ->
-                    req.response().putHeader("Content-Type", "application/json").end("<html>not json");
+                    req.response()
+                        .putHeader("Content-Type", "application/json")
+                        .end("<html>not json");
                 case EMPTY_200 -> req.response().setStatusCode(200).end();
                 default -> forward(req, body);
               }

@@ -49,7 +49,9 @@ public final class RawHttp {
     String resp =
         exchange(
             port,
-            "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nToken-Broker-Request: true\r\nConnection: close\r\n\r\n");
+            "GET "
+                + target
+                + " HTTP/1.1\r\nHost: 127.0.0.1\r\nToken-Broker-Request: true\r\nConnection: close\r\n\r\n");
     return resp.length() >= 12 ? Integer.parseInt(resp.substring(9, 12)) : -1;
   }
 }

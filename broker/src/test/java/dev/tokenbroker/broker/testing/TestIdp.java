@@ -6,10 +6,10 @@ import io.vertx.core.json.JsonObject;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.util.Set;
-import no.nav.security.mock.oauth2.OAuth2Config;
-import no.nav.security.mock.oauth2.token.OAuth2TokenProvider;
 import java.util.concurrent.TimeUnit;
 import no.nav.security.mock.oauth2.MockOAuth2Server;
+import no.nav.security.mock.oauth2.OAuth2Config;
+import no.nav.security.mock.oauth2.token.OAuth2TokenProvider;
 
 /**
  * A real IdP for tests: an embedded mock-oauth2-server on 127.0.0.1 behind a {@link FaultProxy}.
@@ -37,7 +37,10 @@ public final class TestIdp implements AutoCloseable {
     return start(vertx, Clock.systemUTC());
   }
 
-  /** An IdP whose token times (iat, exp) follow {@code clock}, so tests can move time for both sides. */
+  /**
+   * An IdP whose token times (iat, exp) follow {@code clock}, so tests can move time for both
+   * sides.
+   */
   public static TestIdp start(Vertx vertx, Clock clock) throws Exception {
     AudienceCallback callback = new AudienceCallback(AUDIENCE);
     OAuth2Config config =

@@ -31,7 +31,8 @@ class PolicyFunctionsTest {
   })
   void refreshesAroundHalfTheLifetimeWithJitter(long lifetimeSeconds, double u, long expected) {
     long obtained = 1_000_000;
-    assertEquals(obtained + expected, policy.refreshAt(obtained, obtained + lifetimeSeconds * 1000, u));
+    assertEquals(
+        obtained + expected, policy.refreshAt(obtained, obtained + lifetimeSeconds * 1000, u));
   }
 
   @ParameterizedTest(name = "lifetime {0} s -> served until {1} ms before expiry")
@@ -50,8 +51,14 @@ class PolicyFunctionsTest {
 
   @ParameterizedTest(name = "failure {0}, u={1} -> {2} ms")
   @CsvSource({
-    "1, 0.0, 1000", "1, 0.99, 1000", "2, 0.0, 1000", "2, 1.0, 2000", "3, 0.5, 2500",
-    "10, 1.0, 300000", "40, 0.0, 1000", "1000, 1.0, 300000",
+    "1, 0.0, 1000",
+    "1, 0.99, 1000",
+    "2, 0.0, 1000",
+    "2, 1.0, 2000",
+    "3, 0.5, 2500",
+    "10, 1.0, 300000",
+    "40, 0.0, 1000",
+    "1000, 1.0, 300000",
   })
   void backoffIsExponentialWithFullJitterAndBounded(int failures, double u, long expected) {
     assertEquals(expected, new Backoff(1_000, 300_000).delay(failures, u));
@@ -81,7 +88,9 @@ class PolicyFunctionsTest {
     return new TokenEntryOptions(
         new ConfigReader(
             "tokens[0]",
-            new JsonObject().put("audience", audience).put("scopes", new JsonArray(List.of(scopes)))));
+            new JsonObject()
+                .put("audience", audience)
+                .put("scopes", new JsonArray(List.of(scopes)))));
   }
 
   @Test
@@ -107,7 +116,8 @@ class PolicyFunctionsTest {
     "https://students-api/, read:students",
   })
   void policyRefusesAnythingElseWith403(String audience, String scope) {
-    TokenFailure f = assertThrows(TokenFailure.class, () -> accessPolicy().resolve(audience, scope));
+    TokenFailure f =
+        assertThrows(TokenFailure.class, () -> accessPolicy().resolve(audience, scope));
     assertEquals(403, f.status());
     assertEquals("access_denied", f.error());
   }

@@ -31,8 +31,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The cache through the real HTTP API against a real IdP, with time moved by hand: the IdP's token
- * times and the broker's clock are the same {@link MutableClock}, and the periodic tick is called by
- * the test instead of a timer.
+ * times and the broker's clock are the same {@link MutableClock}, and the periodic tick is called
+ * by the test instead of a timer.
  */
 @ExtendWith(VertxExtension.class)
 class TokenCacheTest {
@@ -112,7 +112,8 @@ class TokenCacheTest {
     clock.advanceSeconds(44);
     broker.tick();
     assertEquals(1, idp.proxy().tokenRequests(), "no refresh before 45 % of the lifetime");
-    assertEquals(first.accessToken(), broker.getToken(URI).await().json().getString("access_token"));
+    assertEquals(
+        first.accessToken(), broker.getToken(URI).await().json().getString("access_token"));
 
     clock.advanceSeconds(12); // 56 s: past the latest refresh point
     broker.tick();
@@ -120,7 +121,8 @@ class TokenCacheTest {
     assertEquals(2, idp.proxy().tokenRequests(), "exactly one refresh call");
     assertNotEquals(first.accessToken(), second.accessToken());
     long refreshedAfter = second.obtainedAtMillis() - first.obtainedAtMillis();
-    assertTrue(refreshedAfter >= 45_000 && refreshedAfter <= 56_000, "refreshed at " + refreshedAfter);
+    assertTrue(
+        refreshedAfter >= 45_000 && refreshedAfter <= 56_000, "refreshed at " + refreshedAfter);
     Answer a = broker.getToken(URI).await();
     assertEquals(second.accessToken(), a.json().getString("access_token"));
     // Ticking again without time passing does not call the IdP again.
@@ -161,7 +163,8 @@ class TokenCacheTest {
   void onDemandKeysAreEvictedWhenIdle(Vertx vertx) {
     deploy(vertx, idp.brokerConfig());
     events.nextRefresh();
-    Answer a = broker.getToken("/v1/token?audience=https://students-api&scope=read:students").await();
+    Answer a =
+        broker.getToken("/v1/token?audience=https://students-api&scope=read:students").await();
     assertEquals(200, a.status());
     assertEquals("read:students", a.json().getString("scope"));
     assertEquals(2, broker.verticle().cache().size());
@@ -180,14 +183,29 @@ class TokenCacheTest {
     JsonObject config = idp.brokerConfig().put("cache", new JsonObject().put("maxKeys", 2));
     deploy(vertx, config);
     events.nextRefresh();
-    assertEquals(200, broker.getToken("/v1/token?audience=https://students-api&scope=read:students").await().status());
+    assertEquals(
+        200,
+        broker
+            .getToken("/v1/token?audience=https://students-api&scope=read:students")
+            .await()
+            .status());
     clock.advanceSeconds(1);
-    assertEquals(200, broker.getToken("/v1/token?audience=https://students-api&scope=write:students").await().status());
+    assertEquals(
+        200,
+        broker
+            .getToken("/v1/token?audience=https://students-api&scope=write:students")
+            .await()
+            .status());
     assertTrue(events.nextEviction().endsWith("max_keys"));
     assertEquals(2, broker.verticle().cache().size());
     assertEquals(3, idp.proxy().tokenRequests());
     // The evicted key is fetched again when asked for.
-    assertEquals(200, broker.getToken("/v1/token?audience=https://students-api&scope=read:students").await().status());
+    assertEquals(
+        200,
+        broker
+            .getToken("/v1/token?audience=https://students-api&scope=read:students")
+            .await()
+            .status());
     assertEquals(4, idp.proxy().tokenRequests());
   }
 
@@ -199,7 +217,8 @@ class TokenCacheTest {
                 req.response()
                     .setStatusCode(401)
                     .putHeader("Content-Type", "application/json")
-                    .end("{\"error\":\"invalid_client\",\"error_description\":\"Invalid client credentials\"}"));
+                    .end(
+                        "{\"error\":\"invalid_client\",\"error_description\":\"Invalid client credentials\"}"));
     deploy(vertx, onDemand(idp.brokerConfig()));
     Answer a = broker.getToken(URI).await();
     assertEquals(502, a.status());
@@ -207,7 +226,8 @@ class TokenCacheTest {
     assertTrue(a.json().getString("error_description").contains("Invalid client credentials"));
     Answer again = broker.getToken(URI).await();
     assertEquals(502, again.status());
-    assertEquals(1, idp.proxy().tokenRequests(), "a refusal is retried only at the maximum interval");
+    assertEquals(
+        1, idp.proxy().tokenRequests(), "a refusal is retried only at the maximum interval");
     assertTrue(!a.body().toString().contains(TestIdp.CLIENT_SECRET));
   }
 }

@@ -71,9 +71,7 @@ public final class EventBusApi {
             .addInboundPermitted(new PermittedOptions().setAddress(INVALIDATE))
             .addOutboundPermitted(new PermittedOptions().setAddress(REFRESHED));
     bridge = TcpEventBusBridge.create(vertx, permitted, new NetServerOptions());
-    return bridge
-        .listen(options.port(), options.host())
-        .map(b -> options.port());
+    return bridge.listen(options.port(), options.host()).map(b -> options.port());
   }
 
   public Future<Void> close() {
@@ -117,8 +115,7 @@ public final class EventBusApi {
         throw TokenFailure.badRequest("access_token is required");
       }
       msg.reply(
-          new JsonObject()
-              .put("result", cache.invalidate(key, accessToken).name().toLowerCase()));
+          new JsonObject().put("result", cache.invalidate(key, accessToken).name().toLowerCase()));
     } catch (TokenFailure f) {
       fail(msg, f);
     }

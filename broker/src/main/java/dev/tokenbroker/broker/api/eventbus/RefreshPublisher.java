@@ -5,7 +5,10 @@ import dev.tokenbroker.broker.token.Token;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
 
-/** Publishes {@code {"audience","scope","expires_at"}} on {@value EventBusApi#REFRESHED}; never the token. */
+/**
+ * Publishes {@code {"audience","scope","expires_at"}} on {@value EventBusApi#REFRESHED}; never the
+ * token.
+ */
 public final class RefreshPublisher implements CacheListener {
 
   private final EventBus eventBus;

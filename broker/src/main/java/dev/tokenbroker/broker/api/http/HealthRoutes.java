@@ -3,7 +3,9 @@ package dev.tokenbroker.broker.api.http;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 
-/** {@code GET /health/live} and {@code GET /health/ready}; they need no header and hold no token. */
+/**
+ * {@code GET /health/live} and {@code GET /health/ready}; they need no header and hold no token.
+ */
 public final class HealthRoutes {
 
   private HealthRoutes() {}

@@ -85,7 +85,10 @@ public final class LocalRequestGuard {
       return false;
     }
     for (String p : parts) {
-      if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(Character::isDigit) || Integer.parseInt(p) > 255) {
+      if (p.isEmpty()
+          || p.length() > 3
+          || !p.chars().allMatch(Character::isDigit)
+          || Integer.parseInt(p) > 255) {
         return false;
       }
     }

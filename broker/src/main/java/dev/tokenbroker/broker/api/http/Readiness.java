@@ -59,7 +59,10 @@ public final class Readiness {
     }
     IdpException e = s.lastError();
     if (e != null) {
-      JsonObject err = new JsonObject().put("kind", e.kind().name().toLowerCase()).put("message", e.getMessage());
+      JsonObject err =
+          new JsonObject()
+              .put("kind", e.kind().name().toLowerCase())
+              .put("message", e.getMessage());
       if (e.error() != null) {
         err.put("idp_error", e.error());
       }

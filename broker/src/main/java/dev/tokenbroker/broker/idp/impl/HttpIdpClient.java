@@ -29,8 +29,8 @@ import java.util.logging.Logger;
 /**
  * The token endpoint client: one form POST per {@link #fetch}, with client_secret_basic or
  * client_secret_post authentication, a deadline and a response-size cap. The token endpoint comes
- * from the configuration or from OIDC discovery (memoized; a failed discovery is retried by the next
- * fetch).
+ * from the configuration or from OIDC discovery (memoized; a failed discovery is retried by the
+ * next fetch).
  */
 public final class HttpIdpClient implements IdpClient {
 

@@ -53,7 +53,8 @@ final class TokenResponseParser {
       throw IdpException.invalid("token response has no access_token");
     }
     if (accessToken.length() > MAX_TOKEN_LENGTH || !visibleAscii(accessToken)) {
-      throw IdpException.invalid("access_token is too long or has characters outside RFC 6750 b64token");
+      throw IdpException.invalid(
+          "access_token is too long or has characters outside RFC 6750 b64token");
     }
     Object type = json.getValue("token_type");
     if (!(type instanceof String tokenType) || !tokenType.equalsIgnoreCase("Bearer")) {
@@ -122,7 +123,10 @@ final class TokenResponseParser {
     String date = headers.get("Date");
     if (date != null) {
       try {
-        idpNow = ZonedDateTime.parse(date, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant().toEpochMilli();
+        idpNow =
+            ZonedDateTime.parse(date, DateTimeFormatter.RFC_1123_DATE_TIME)
+                .toInstant()
+                .toEpochMilli();
       } catch (DateTimeParseException ignored) {
         // fall back to iat
       }
@@ -181,7 +185,8 @@ final class TokenResponseParser {
       return Long.parseLong(v) * 1000;
     }
     try {
-      long at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant().toEpochMilli();
+      long at =
+          ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant().toEpochMilli();
       return Math.max(0, at - now);
     } catch (DateTimeParseException e) {
       return -1;

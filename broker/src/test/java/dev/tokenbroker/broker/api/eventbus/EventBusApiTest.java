@@ -46,7 +46,11 @@ class EventBusApiTest {
     }
     vertx.eventBus().<JsonObject>consumer(EventBusApi.REFRESHED, m -> refreshes.add(m.body()));
     JsonObject config = idp.brokerConfig();
-    config.getJsonObject("eventBus").put("tcpBridge", new JsonObject().put("enabled", true).put("host", "127.0.0.1").put("port", bridgePort));
+    config
+        .getJsonObject("eventBus")
+        .put(
+            "tcpBridge",
+            new JsonObject().put("enabled", true).put("host", "127.0.0.1").put("port", bridgePort));
     broker = RunningBroker.deploy(vertx, config, clock, false, events);
     events.nextRefresh();
   }
@@ -65,28 +69,45 @@ class EventBusApiTest {
   @Test
   void requestReplyAnswersLikeTheHttpApi(Vertx vertx) {
     JsonObject reply =
-        vertx.eventBus().<JsonObject>request(EventBusApi.TOKEN, request(TestIdp.AUDIENCE, "read:students")).await().body();
+        vertx
+            .eventBus()
+            .<JsonObject>request(EventBusApi.TOKEN, request(TestIdp.AUDIENCE, "read:students"))
+            .await()
+            .body();
     assertNotNull(reply.getString("access_token"));
     assertEquals("Bearer", reply.getString("token_type"));
     assertEquals("read:students", reply.getString("scope"));
     assertTrue(reply.getLong("expires_in") > 90);
     assertEquals(
         reply.getLong("expires_at"),
-        broker.getToken("/v1/token?audience=https://students-api&scope=read:students").await().json().getLong("expires_at"));
+        broker
+            .getToken("/v1/token?audience=https://students-api&scope=read:students")
+            .await()
+            .json()
+            .getLong("expires_at"));
   }
 
   @Test
   void failuresCarryTheHttpStatusAsCode(Vertx vertx) {
     ReplyException denied =
-        assertThrows(ReplyException.class,
-            () -> vertx.eventBus().request(EventBusApi.TOKEN, request("https://other-api", null)).await());
+        assertThrows(
+            ReplyException.class,
+            () ->
+                vertx
+                    .eventBus()
+                    .request(EventBusApi.TOKEN, request("https://other-api", null))
+                    .await());
     assertEquals(403, denied.failureCode());
     assertTrue(denied.getMessage().startsWith("access_denied: "));
     ReplyException bad =
-        assertThrows(ReplyException.class, () -> vertx.eventBus().request(EventBusApi.TOKEN, "not json").await());
+        assertThrows(
+            ReplyException.class,
+            () -> vertx.eventBus().request(EventBusApi.TOKEN, "not json").await());
     assertEquals(400, bad.failureCode());
     ReplyException noAudience =
-        assertThrows(ReplyException.class, () -> vertx.eventBus().request(EventBusApi.TOKEN, new JsonObject()).await());
+        assertThrows(
+            ReplyException.class,
+            () -> vertx.eventBus().request(EventBusApi.TOKEN, new JsonObject()).await());
     assertEquals(400, noAudience.failureCode());
   }
 
@@ -135,7 +156,11 @@ class EventBusApiTest {
     // Only the API's addresses are bridged.
     write(
         socket,
-        new JsonObject().put("type", "send").put("address", "some.internal.address").put("replyAddress", "reply-2").put("body", new JsonObject()));
+        new JsonObject()
+            .put("type", "send")
+            .put("address", "some.internal.address")
+            .put("replyAddress", "reply-2")
+            .put("body", new JsonObject()));
     JsonObject refused = frames.poll(10, TimeUnit.SECONDS);
     assertNotNull(refused);
     assertEquals("err", refused.getString("type"));
@@ -157,7 +182,8 @@ class EventBusApiTest {
     socket.write(Buffer.buffer().appendInt(json.length()).appendBuffer(json)).await();
   }
 
-  private static JsonObject nextFrameFor(BlockingQueue<JsonObject> frames, String address) throws InterruptedException {
+  private static JsonObject nextFrameFor(BlockingQueue<JsonObject> frames, String address)
+      throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (System.nanoTime() < deadline) {
       JsonObject f = frames.poll(1, TimeUnit.SECONDS);

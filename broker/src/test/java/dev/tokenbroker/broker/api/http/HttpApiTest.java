@@ -28,7 +28,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 @ExtendWith(VertxExtension.class)
 class HttpApiTest {
 
-  private static final String OK_URI = "/v1/token?audience=https%3A%2F%2Fstudents-api&scope=read%3Astudents";
+  private static final String OK_URI =
+      "/v1/token?audience=https%3A%2F%2Fstudents-api&scope=read%3Astudents";
   private static TestIdp idp;
   private static RunningBroker broker;
   private static int callsAfterStart;
@@ -93,11 +94,25 @@ class HttpApiTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"evil.example", "evil.example:4004", "127.0.0.1.evil.example", "10.0.0.1", "localhost.evil", "[::2]"})
+  @ValueSource(
+      strings = {
+        "evil.example",
+        "evil.example:4004",
+        "127.0.0.1.evil.example",
+        "10.0.0.1",
+        "localhost.evil",
+        "[::2]"
+      })
   void aNonLoopbackHostGetsNoToken(String host) throws Exception {
     // Raw socket: an HTTP client would try to connect to the Host it is given.
-    String response = RawHttp.exchange(broker.port(),
-        "GET " + OK_URI + " HTTP/1.1\r\nHost: " + host + "\r\nToken-Broker-Request: true\r\nConnection: close\r\n\r\n");
+    String response =
+        RawHttp.exchange(
+            broker.port(),
+            "GET "
+                + OK_URI
+                + " HTTP/1.1\r\nHost: "
+                + host
+                + "\r\nToken-Broker-Request: true\r\nConnection: close\r\n\r\n");
     assertTrue(response.startsWith("HTTP/1.1 403 "), host + " -> " + response);
     assertTrue(response.contains("Host header"), response);
     assertTrue(!response.contains("access_token"));
@@ -106,8 +121,14 @@ class HttpApiTest {
   @ParameterizedTest
   @ValueSource(strings = {"localhost", "127.0.0.1", "127.1.2.3:80", "[::1]:4004"})
   void loopbackHostsAreAccepted(String host) throws Exception {
-    String response = RawHttp.exchange(broker.port(),
-        "GET " + OK_URI + " HTTP/1.1\r\nHost: " + host + "\r\nToken-Broker-Request: true\r\nConnection: close\r\n\r\n");
+    String response =
+        RawHttp.exchange(
+            broker.port(),
+            "GET "
+                + OK_URI
+                + " HTTP/1.1\r\nHost: "
+                + host
+                + "\r\nToken-Broker-Request: true\r\nConnection: close\r\n\r\n");
     assertTrue(response.startsWith("HTTP/1.1 200 "), host + " -> " + response);
   }
 
@@ -128,8 +149,12 @@ class HttpApiTest {
         "/v1/token?audience=https://students-api&scope=read%22students",
       })
   void badQueriesAre400(String uri) throws Exception {
-    String response = RawHttp.exchange(broker.port(),
-        "GET " + uri + " HTTP/1.1\r\nHost: 127.0.0.1\r\nToken-Broker-Request: true\r\nConnection: close\r\n\r\n");
+    String response =
+        RawHttp.exchange(
+            broker.port(),
+            "GET "
+                + uri
+                + " HTTP/1.1\r\nHost: 127.0.0.1\r\nToken-Broker-Request: true\r\nConnection: close\r\n\r\n");
     assertTrue(response.startsWith("HTTP/1.1 400 "), uri + " -> " + response);
     assertTrue(response.contains("\"error\":\"invalid_request\""), response);
     assertNoNewIdpCalls();
@@ -138,13 +163,17 @@ class HttpApiTest {
   @Test
   void oversizedInputIs400() {
     String scope = "a".repeat(10 * 1024);
-    assertEquals(400, broker.getToken("/v1/token?audience=https://students-api&scope=" + scope).await().status());
+    assertEquals(
+        400,
+        broker.getToken("/v1/token?audience=https://students-api&scope=" + scope).await().status());
     assertEquals(400, broker.getToken("/v1/token?audience=" + "x".repeat(600)).await().status());
     StringBuilder many = new StringBuilder("read:students");
     for (int i = 0; i < 40; i++) {
       many.append("%20s").append(i);
     }
-    assertEquals(400, broker.getToken("/v1/token?audience=https://students-api&scope=" + many).await().status());
+    assertEquals(
+        400,
+        broker.getToken("/v1/token?audience=https://students-api&scope=" + many).await().status());
     assertNoNewIdpCalls();
   }
 
@@ -162,7 +191,10 @@ class HttpApiTest {
     Answer post =
         broker
             .send(
-                new RequestOptions().setMethod(HttpMethod.POST).setURI(OK_URI).putHeader("Token-Broker-Request", "true"),
+                new RequestOptions()
+                    .setMethod(HttpMethod.POST)
+                    .setURI(OK_URI)
+                    .putHeader("Token-Broker-Request", "true"),
                 Buffer.buffer("x"))
             .await();
     assertEquals(405, post.status());
@@ -188,7 +220,8 @@ class HttpApiTest {
     try (TestIdp down = TestIdp.start(vertx)) {
       down.proxy().mode(FaultProxy.Mode.ERROR_500);
       Events events = new Events();
-      RunningBroker b = RunningBroker.deploy(vertx, down.brokerConfig(), Clock.systemUTC(), true, events);
+      RunningBroker b =
+          RunningBroker.deploy(vertx, down.brokerConfig(), Clock.systemUTC(), true, events);
       events.nextFailure();
       Answer notReady = b.get("/health/ready");
       assertEquals(503, notReady.status());
