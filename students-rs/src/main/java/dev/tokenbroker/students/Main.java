@@ -3,9 +3,17 @@ package dev.tokenbroker.students;
 import dev.tokenbroker.students.config.ConfigException;
 import dev.tokenbroker.students.config.ConfigLoader;
 import dev.tokenbroker.students.config.StudentsOptions;
+import dev.tokenbroker.students.metrics.StudentsMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -16,6 +24,9 @@ import java.util.logging.Logger;
  * ({@code config error: <field>: <problem>} on stderr), 1 when the server cannot start. Logs one
  * line per start-up step on stdout, ending with {@code listening on http://HOST:PORT}; SIGTERM
  * closes Vert.x (and the server) through a shutdown hook.
+ *
+ * <p>Vert.x metrics are on: the HTTP server (and JWKS client) metrics go to the same Prometheus
+ * registry as the {@link StudentsMetrics}, so {@code GET /metrics} serves both.
  */
 public final class Main {
 
@@ -49,11 +60,13 @@ public final class Main {
       return 2;
     }
     LOG.info("config loaded from " + config + ": " + summary(options));
-    Vertx vertx = Vertx.vertx();
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    Vertx vertx = vertxWithMetrics(registry);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(vertx), "students-shutdown"));
     try {
       vertx
-          .deployVerticle(new StudentsVerticle(options))
+          .deployVerticle(
+              new StudentsVerticle(options, Clock.systemUTC(), StudentsMetrics.create(registry)))
           .toCompletionStage()
           .toCompletableFuture()
           .get();
@@ -64,6 +77,22 @@ public final class Main {
       vertx.close();
       return 1;
     }
+  }
+
+  /**
+   * Vert.x with Micrometer metrics written to {@code registry} ({@code vertx_http_server_*} and the
+   * rest); no embedded metrics server: {@code /metrics} is served on the HTTP port.
+   */
+  static Vertx vertxWithMetrics(PrometheusMeterRegistry registry) {
+    MicrometerMetricsOptions metrics =
+        new MicrometerMetricsOptions()
+            .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))
+            .setRegistryName("students-rs")
+            .setEnabled(true);
+    return Vertx.builder()
+        .with(new VertxOptions().setMetricsOptions(metrics))
+        .withMetrics(new MicrometerMetricsFactory(registry))
+        .build();
   }
 
   private static Path configPath(String[] args) {

@@ -3,6 +3,7 @@ package dev.tokenbroker.students;
 import dev.tokenbroker.students.api.StudentsRouter;
 import dev.tokenbroker.students.auth.TokenValidator;
 import dev.tokenbroker.students.config.StudentsOptions;
+import dev.tokenbroker.students.metrics.StudentsMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -11,8 +12,9 @@ import java.time.Clock;
 import java.util.logging.Logger;
 
 /**
- * The students resource server: one HTTP server serving {@code GET /students}, {@code /health/live}
- * and {@code /health/ready}, validating bearer tokens with a {@link TokenValidator} of its own.
+ * The students resource server: one HTTP server serving {@code GET /students}, {@code
+ * /health/live}, {@code /health/ready} and {@code /metrics}, validating bearer tokens with a {@link
+ * TokenValidator} of its own and counting in a {@link StudentsMetrics}.
  *
  * <p>{@link #start()} validates the options, loads the signing keys once (a failure is logged and
  * the server starts anyway, answering 503 until keys are available), then listens and logs {@code
@@ -31,6 +33,7 @@ public class StudentsVerticle extends VerticleBase {
 
   private final StudentsOptions options;
   private final Clock clock;
+  private final StudentsMetrics metrics;
   private TokenValidator validator;
   private HttpServer server;
   private volatile int actualPort = -1;
@@ -39,10 +42,22 @@ public class StudentsVerticle extends VerticleBase {
     this(options, Clock.systemUTC());
   }
 
-  /** With an injected clock for token lifetimes, key-set lifetimes and the rate limit. */
+  /**
+   * With an injected clock for token lifetimes, key-set lifetimes and the rate limit; metrics in a
+   * registry of their own (still served at {@code /metrics}).
+   */
   public StudentsVerticle(StudentsOptions options, Clock clock) {
+    this(options, clock, StudentsMetrics.create());
+  }
+
+  /**
+   * With an injected clock and the metrics to count in; {@code /metrics} serves {@code
+   * metrics.registry()}, so Vert.x metrics written to the same registry are served too.
+   */
+  public StudentsVerticle(StudentsOptions options, Clock clock, StudentsMetrics metrics) {
     this.options = new StudentsOptions(options);
     this.clock = clock;
+    this.metrics = metrics;
   }
 
   @Override
@@ -54,7 +69,7 @@ public class StudentsVerticle extends VerticleBase {
     }
     Future<?> keysLoaded;
     if (options.isAuthEnabled()) {
-      validator = TokenValidator.create(vertx, options.getToken(), clock);
+      validator = TokenValidator.create(vertx, options.getToken(), clock, metrics);
       keysLoaded =
           validator
               .keySource()
@@ -77,7 +92,8 @@ public class StudentsVerticle extends VerticleBase {
             v ->
                 vertx
                     .createHttpServer(serverOptions)
-                    .requestHandler(StudentsRouter.create(vertx, options, validator, clock))
+                    .requestHandler(
+                        StudentsRouter.create(vertx, options, validator, clock, metrics))
                     .listen())
         .onSuccess(this::listening);
   }
@@ -106,6 +122,11 @@ public class StudentsVerticle extends VerticleBase {
   /** The port the server listens on (the real one when configured with 0); -1 before start. */
   public int actualPort() {
     return actualPort;
+  }
+
+  /** The metrics this server counts in and serves. */
+  public StudentsMetrics metrics() {
+    return metrics;
   }
 
   /** The validator in use, {@code null} when authentication is disabled. */

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The shaded jar as operators run it: exit statuses, the listening line, SIGTERM. */
+/** The shaded jar as operators run it: exit statuses, the listening line, /metrics, SIGTERM. */
 class StudentsJarIT {
 
   static final Pattern LISTENING = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)");
@@ -113,6 +113,15 @@ class StudentsJarIT {
               .statusCode();
       assertEquals(200, status);
       await(out, Pattern.compile("GET /students status=200 .* client=client-123"));
+
+      // Main turns Vert.x metrics on into the registry /metrics serves.
+      String metrics =
+          Await.result(client.get(port, "127.0.0.1", "/metrics").send()).bodyAsString();
+      assertTrue(metrics.contains("students_rs_requests_total{status=\"200\"} 1.0"), metrics);
+      assertTrue(
+          metrics.contains("vertx_http_server_requests_total{code=\"200\",method=\"GET\"}"),
+          metrics);
+      assertFalse(metrics.contains(token.split("\\.")[1]), "token in /metrics");
 
       process.destroy();
       assertTrue(process.waitFor(20, TimeUnit.SECONDS));

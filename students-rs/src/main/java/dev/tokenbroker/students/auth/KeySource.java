@@ -2,6 +2,7 @@ package dev.tokenbroker.students.auth;
 
 import dev.tokenbroker.students.auth.impl.JwksKeySource;
 import dev.tokenbroker.students.config.TokenValidatorOptions;
+import dev.tokenbroker.students.metrics.StudentsMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Clock;
@@ -27,6 +28,12 @@ public interface KeySource {
     return new JwksKeySource(vertx, options, clock);
   }
 
+  /** A key source counting its fetches and publishing its key count in {@code metrics}. */
+  static KeySource create(
+      Vertx vertx, TokenValidatorOptions options, Clock clock, StudentsMetrics metrics) {
+    return new JwksKeySource(vertx, options, clock, metrics);
+  }
+
   /**
    * Fetches the key set now (joining a fetch in flight). Succeeds with the number of usable keys;
    * fails when the fetch failed, in which case the previous keys stay in force.
@@ -42,6 +49,6 @@ public interface KeySource {
   /** Number of key-set fetches started so far (the first may include the discovery request). */
   long fetchCount();
 
-  /** Closes the HTTP client used for fetching. */
+  /** Closes the HTTP client used for fetching and removes the key-count gauge. */
   Future<Void> close();
 }

@@ -3,6 +3,7 @@ package dev.tokenbroker.students.auth;
 import dev.tokenbroker.students.auth.impl.JwksKeySource;
 import dev.tokenbroker.students.auth.impl.TokenValidatorImpl;
 import dev.tokenbroker.students.config.TokenValidatorOptions;
+import dev.tokenbroker.students.metrics.StudentsMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Clock;
@@ -36,9 +37,19 @@ import java.time.Clock;
  */
 public interface TokenValidator {
 
-  /** A validator with its own {@link KeySource}. */
+  /** A validator with its own {@link KeySource} (its metrics in a registry of their own). */
   static TokenValidator create(Vertx vertx, TokenValidatorOptions options, Clock clock) {
-    return new TokenValidatorImpl(new JwksKeySource(vertx, options, clock), options, clock);
+    return create(vertx, options, clock, StudentsMetrics.create());
+  }
+
+  /**
+   * A validator with its own {@link KeySource}, counting JWKS fetches and publishing the number of
+   * usable keys in {@code metrics}.
+   */
+  static TokenValidator create(
+      Vertx vertx, TokenValidatorOptions options, Clock clock, StudentsMetrics metrics) {
+    return new TokenValidatorImpl(
+        new JwksKeySource(vertx, options, clock, metrics), options, clock);
   }
 
   /** A validator reading keys from {@code keys}, which must come from {@link KeySource#create}. */

@@ -13,7 +13,7 @@ public class JwksOptions {
 
   public static final int DEFAULT_MIN_REFRESH_SECONDS = 60;
   public static final int DEFAULT_MAX_CACHE_SECONDS = 3600;
-  public static final int DEFAULT_REFETCH_COOLDOWN_SECONDS = 30;
+  public static final int DEFAULT_REFETCH_COOLDOWN_SECONDS = 5;
   public static final int DEFAULT_TIMEOUT_MILLIS = 5000;
   public static final int DEFAULT_MAX_BYTES = 64 * 1024;
 

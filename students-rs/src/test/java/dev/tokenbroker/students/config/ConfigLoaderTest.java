@@ -82,7 +82,7 @@ class ConfigLoaderTest {
     assertEquals(10_000, t.getTokenCacheMaxEntries());
     assertEquals(60, t.getJwks().getMinRefreshSeconds());
     assertEquals(3600, t.getJwks().getMaxCacheSeconds());
-    assertEquals(30, t.getJwks().getRefetchCooldownSeconds());
+    assertEquals(5, t.getJwks().getRefetchCooldownSeconds());
     assertEquals(5000, t.getJwks().getTimeoutMillis());
     assertEquals(65536, t.getJwks().getMaxBytes());
     assertEquals(0, o.getRequestsPerSecond());

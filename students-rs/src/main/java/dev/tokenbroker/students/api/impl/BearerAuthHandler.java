@@ -1,8 +1,10 @@
 package dev.tokenbroker.students.api.impl;
 
 import dev.tokenbroker.students.auth.AuthFailure;
+import dev.tokenbroker.students.auth.AuthFailure.Reason;
 import dev.tokenbroker.students.auth.TokenValidator;
 import dev.tokenbroker.students.auth.VerifiedToken;
+import dev.tokenbroker.students.metrics.StudentsMetrics;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
@@ -13,16 +15,19 @@ import java.util.List;
  * scheme case-insensitive, one space, {@code b64token} syntax) and validates the token. Tokens in
  * the query or body are not accepted. No header, or another scheme (Basic), is a plain 401
  * challenge; a malformed header (two headers, empty value, {@code Bearer} alone, extra spaces,
- * non-ASCII) is 401 {@code invalid_request}; a refused token is 401 {@code invalid_token}.
+ * non-ASCII) is 401 {@code invalid_request}; a refused token is 401 {@code invalid_token}. The
+ * validation is timed in {@code students_rs_token_validation_duration_seconds}.
  */
 public final class BearerAuthHandler implements Handler<RoutingContext> {
 
   public static final String TOKEN_KEY = "verifiedToken";
 
   private final TokenValidator validator;
+  private final StudentsMetrics metrics;
 
-  public BearerAuthHandler(TokenValidator validator) {
+  public BearerAuthHandler(TokenValidator validator, StudentsMetrics metrics) {
     this.validator = validator;
+    this.metrics = metrics;
   }
 
   @Override
@@ -34,8 +39,8 @@ public final class BearerAuthHandler implements Handler<RoutingContext> {
       ctx.fail(failure.status(), failure);
       return;
     }
-    validator
-        .validate(token)
+    metrics
+        .timeValidation(() -> validator.validate(token))
         .onSuccess(verified -> accept(ctx, verified))
         .onFailure(err -> ctx.fail(err instanceof AuthFailure a ? a.status() : 401, err));
   }
@@ -52,17 +57,17 @@ public final class BearerAuthHandler implements Handler<RoutingContext> {
       throw AuthFailure.missingToken();
     }
     if (values.size() > 1) {
-      throw AuthFailure.invalidRequest("more than one Authorization header");
+      throw AuthFailure.invalidRequest(Reason.MALFORMED, "more than one Authorization header");
     }
     String value = values.get(0);
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);
       if (c < 0x20 || c > 0x7E) {
-        throw AuthFailure.invalidRequest("malformed Authorization header");
+        throw AuthFailure.invalidRequest(Reason.MALFORMED, "malformed Authorization header");
       }
     }
     if (value.isBlank()) {
-      throw AuthFailure.invalidRequest("empty Authorization header");
+      throw AuthFailure.invalidRequest(Reason.MISSING_TOKEN, "empty Authorization header");
     }
     int space = value.indexOf(' ');
     String scheme = space < 0 ? value : value.substring(0, space);
@@ -71,10 +76,10 @@ public final class BearerAuthHandler implements Handler<RoutingContext> {
     }
     String token = space < 0 ? "" : value.substring(space + 1);
     if (token.isEmpty()) {
-      throw AuthFailure.invalidRequest("missing bearer token");
+      throw AuthFailure.invalidRequest(Reason.MISSING_TOKEN, "missing bearer token");
     }
     if (!isB64Token(token)) {
-      throw AuthFailure.invalidRequest("malformed Authorization header");
+      throw AuthFailure.invalidRequest(Reason.MALFORMED, "malformed Authorization header");
     }
     return token;
   }

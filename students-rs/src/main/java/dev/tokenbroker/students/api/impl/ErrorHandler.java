@@ -2,6 +2,7 @@ package dev.tokenbroker.students.api.impl;
 
 import dev.tokenbroker.students.api.BearerChallenge;
 import dev.tokenbroker.students.auth.AuthFailure;
+import dev.tokenbroker.students.metrics.StudentsMetrics;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
@@ -15,22 +16,26 @@ import java.util.logging.Logger;
  * "error_description"}}: {@link AuthFailure}s with their status and {@code WWW-Authenticate}
  * challenge, other 4xx statuses set by a handler (400, 403 from CORS, 404, 405, 413) with a fixed
  * text, and anything else as 500 {@code server_error} (logged with the request id; the answer never
- * carries exception text).
+ * carries exception text). {@link AuthFailure}s are counted by reason in {@code
+ * students_rs_token_validation_failures_total}.
  */
 public final class ErrorHandler implements Handler<RoutingContext> {
 
   private static final Logger LOG = Logger.getLogger("dev.tokenbroker.students.error");
 
   private final int retryAfterSeconds;
+  private final StudentsMetrics metrics;
 
-  public ErrorHandler(int retryAfterSeconds) {
+  public ErrorHandler(int retryAfterSeconds, StudentsMetrics metrics) {
     this.retryAfterSeconds = Math.max(1, retryAfterSeconds);
+    this.metrics = metrics;
   }
 
   @Override
   public void handle(RoutingContext ctx) {
     Throwable failure = ctx.failure();
     if (failure instanceof AuthFailure auth) {
+      metrics.validationFailure(auth.reason());
       String challenge = BearerChallenge.header(auth);
       HttpServerResponse response = ctx.response();
       if (challenge != null && !response.headWritten()) {

@@ -3,6 +3,7 @@ package dev.tokenbroker.students.auth.impl;
 import dev.tokenbroker.students.auth.KeySource;
 import dev.tokenbroker.students.config.JwksOptions;
 import dev.tokenbroker.students.config.TokenValidatorOptions;
+import dev.tokenbroker.students.metrics.StudentsMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -21,6 +22,9 @@ import java.util.logging.Logger;
  * once the cache lifetime has passed, served in the background while the old keys stay in use; an
  * early fetch for an unknown {@code kid} or an empty key set at most once per cooldown; after a
  * failure the old keys stay and the next attempt waits one cooldown.
+ *
+ * <p>Counts fetches by outcome and publishes the number of usable keys in its {@link
+ * StudentsMetrics} (the gauge is removed by {@link #close()}).
  */
 public final class JwksKeySource implements KeySource {
 
@@ -33,6 +37,8 @@ public final class JwksKeySource implements KeySource {
   private final String configuredJwksUri;
   private final Set<String> allowedAlgorithms;
   private final JwksOptions jwks;
+  private final StudentsMetrics metrics;
+  private final Runnable removeKeysGauge;
 
   private volatile KeySet current = KeySet.EMPTY;
   private volatile long nextRefreshAtMillis = Long.MIN_VALUE;
@@ -43,6 +49,11 @@ public final class JwksKeySource implements KeySource {
   private long fetchCount;
 
   public JwksKeySource(Vertx vertx, TokenValidatorOptions options, Clock clock) {
+    this(vertx, options, clock, StudentsMetrics.create());
+  }
+
+  public JwksKeySource(
+      Vertx vertx, TokenValidatorOptions options, Clock clock, StudentsMetrics metrics) {
     this.jwks = new JwksOptions(options.getJwks());
     this.client =
         vertx.createHttpClient(
@@ -57,6 +68,8 @@ public final class JwksKeySource implements KeySource {
     this.issuer = options.getIssuer();
     this.configuredJwksUri = options.getJwksUri();
     this.allowedAlgorithms = options.getAlgorithms();
+    this.metrics = metrics;
+    this.removeKeysGauge = metrics.jwksKeys(() -> current.size());
   }
 
   /** The keys in force now; never null, possibly empty. */
@@ -105,7 +118,11 @@ public final class JwksKeySource implements KeySource {
     Future<KeySet> fetch =
         jwksUri().compose(fetcher::get).map(this::install).onFailure(this::fetchFailed);
     inFlight = fetch;
-    fetch.onComplete(ar -> fetchDone(fetch));
+    fetch.onComplete(
+        ar -> {
+          fetchDone(fetch);
+          metrics.jwksFetch(ar.succeeded());
+        });
     return fetch;
   }
 
@@ -208,6 +225,7 @@ public final class JwksKeySource implements KeySource {
 
   @Override
   public Future<Void> close() {
+    removeKeysGauge.run();
     return client.close();
   }
 }

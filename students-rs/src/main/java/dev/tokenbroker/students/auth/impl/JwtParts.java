@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import dev.tokenbroker.students.auth.AuthFailure;
+import dev.tokenbroker.students.auth.AuthFailure.Reason;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -28,10 +29,10 @@ record JwtParts(JsonObject header, JsonObject payload, byte[] signingInput, byte
     int first = token.indexOf('.');
     int second = first < 0 ? -1 : token.indexOf('.', first + 1);
     if (first <= 0 || second <= first + 1 || second == token.length() - 1) {
-      throw AuthFailure.invalidToken(MALFORMED);
+      throw AuthFailure.invalidToken(Reason.MALFORMED, MALFORMED);
     }
     if (token.indexOf('.', second + 1) >= 0) {
-      throw AuthFailure.invalidToken(MALFORMED);
+      throw AuthFailure.invalidToken(Reason.MALFORMED, MALFORMED);
     }
     for (int i = 0; i < token.length(); i++) {
       char c = token.charAt(i);
@@ -43,7 +44,7 @@ record JwtParts(JsonObject header, JsonObject payload, byte[] signingInput, byte
               || c == '_'
               || c == '.';
       if (!b64url) {
-        throw AuthFailure.invalidToken(MALFORMED);
+        throw AuthFailure.invalidToken(Reason.MALFORMED, MALFORMED);
       }
     }
     JsonObject header = json(decode(token.substring(0, first)));
@@ -57,29 +58,29 @@ record JwtParts(JsonObject header, JsonObject payload, byte[] signingInput, byte
     try {
       return Base64.getUrlDecoder().decode(segment);
     } catch (IllegalArgumentException e) {
-      throw AuthFailure.invalidToken(MALFORMED);
+      throw AuthFailure.invalidToken(Reason.MALFORMED, MALFORMED);
     }
   }
 
   private static JsonObject json(byte[] bytes) {
     try (JsonParser parser = STRICT_JSON.createParser(bytes)) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
-        throw AuthFailure.invalidToken(MALFORMED);
+        throw AuthFailure.invalidToken(Reason.MALFORMED, MALFORMED);
       }
       parser.skipChildren();
       if (parser.nextToken() != null) {
-        throw AuthFailure.invalidToken(MALFORMED);
+        throw AuthFailure.invalidToken(Reason.MALFORMED, MALFORMED);
       }
     } catch (IOException | RuntimeException e) {
       if (e instanceof AuthFailure failure) {
         throw failure;
       }
-      throw AuthFailure.invalidToken(MALFORMED);
+      throw AuthFailure.invalidToken(Reason.MALFORMED, MALFORMED);
     }
     try {
       return new JsonObject(Buffer.buffer(bytes));
     } catch (RuntimeException e) {
-      throw AuthFailure.invalidToken(MALFORMED);
+      throw AuthFailure.invalidToken(Reason.MALFORMED, MALFORMED);
     }
   }
 }

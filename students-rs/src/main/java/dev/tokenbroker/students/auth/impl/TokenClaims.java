@@ -1,6 +1,7 @@
 package dev.tokenbroker.students.auth.impl;
 
 import dev.tokenbroker.students.auth.AuthFailure;
+import dev.tokenbroker.students.auth.AuthFailure.Reason;
 import dev.tokenbroker.students.auth.VerifiedToken;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -20,20 +21,20 @@ final class TokenClaims {
   static VerifiedToken check(
       JsonObject payload, String issuer, String audience, long nowSecond, long leeway) {
     if (!issuer.equals(payload.getValue("iss"))) {
-      throw AuthFailure.invalidToken("invalid issuer");
+      throw AuthFailure.invalidToken(Reason.WRONG_ISSUER, "invalid issuer");
     }
     if (!hasAudience(payload.getValue("aud"), audience)) {
-      throw AuthFailure.invalidToken("invalid audience");
+      throw AuthFailure.invalidToken(Reason.WRONG_AUDIENCE, "invalid audience");
     }
     long exp = numericDate(payload, "exp");
     if (exp == ABSENT) {
-      throw AuthFailure.invalidToken("token has no expiry");
+      throw AuthFailure.invalidToken(Reason.MALFORMED, "token has no expiry");
     }
     long nbf = numericDate(payload, "nbf");
     checkTime(exp, nbf, nowSecond, leeway);
     long iat = numericDate(payload, "iat");
     if (iat != ABSENT && iat - leeway > nowSecond) {
-      throw AuthFailure.invalidToken("token issued in the future");
+      throw AuthFailure.invalidToken(Reason.NOT_YET_VALID, "token issued in the future");
     }
     return new VerifiedToken(clientId(payload), scopes(payload), exp, nbf, payload);
   }
@@ -41,10 +42,10 @@ final class TokenClaims {
   /** The checks repeated on every use, also for remembered tokens. */
   static void checkTime(long exp, long nbf, long nowSecond, long leeway) {
     if (nowSecond - leeway > exp) {
-      throw AuthFailure.invalidToken("token expired");
+      throw AuthFailure.invalidToken(Reason.EXPIRED, "token expired");
     }
     if (nbf != ABSENT && nbf - leeway > nowSecond) {
-      throw AuthFailure.invalidToken("token not yet valid");
+      throw AuthFailure.invalidToken(Reason.NOT_YET_VALID, "token not yet valid");
     }
   }
 
@@ -67,7 +68,7 @@ final class TokenClaims {
     Object value = payload.getValue(claim);
     if (value == null) {
       if (payload.containsKey(claim)) {
-        throw AuthFailure.invalidToken("invalid " + claim + " claim");
+        throw AuthFailure.invalidToken(Reason.MALFORMED, "invalid " + claim + " claim");
       }
       return ABSENT;
     }
@@ -88,7 +89,7 @@ final class TokenClaims {
     if (value instanceof BigDecimal dec) {
       return numericDate(new JsonObject().put(claim, dec.toBigInteger()), claim);
     }
-    throw AuthFailure.invalidToken("invalid " + claim + " claim");
+    throw AuthFailure.invalidToken(Reason.MALFORMED, "invalid " + claim + " claim");
   }
 
   /** Union of {@code scope} (space separated), {@code scp} and {@code permissions}. */

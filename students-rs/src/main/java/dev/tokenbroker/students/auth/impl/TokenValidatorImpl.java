@@ -1,6 +1,7 @@
 package dev.tokenbroker.students.auth.impl;
 
 import dev.tokenbroker.students.auth.AuthFailure;
+import dev.tokenbroker.students.auth.AuthFailure.Reason;
 import dev.tokenbroker.students.auth.KeySource;
 import dev.tokenbroker.students.auth.TokenValidator;
 import dev.tokenbroker.students.auth.VerifiedToken;
@@ -50,10 +51,10 @@ public final class TokenValidatorImpl implements TokenValidator {
   public Future<VerifiedToken> validate(String token) {
     try {
       if (token == null || token.isEmpty()) {
-        throw AuthFailure.invalidToken("empty token");
+        throw AuthFailure.invalidToken(Reason.MALFORMED, "empty token");
       }
       if (token.length() > maxTokenBytes) {
-        throw AuthFailure.invalidToken("token too large");
+        throw AuthFailure.invalidToken(Reason.MALFORMED, "token too large");
       }
       keys.refreshIfStale();
       KeySet keySet = keys.current();
@@ -68,7 +69,7 @@ public final class TokenValidatorImpl implements TokenValidator {
       String alg = checkHeader(jwt);
       String kid = jwt.header().getValue("kid") instanceof String s ? s : null;
       if (jwt.header().containsKey("kid") && kid == null) {
-        throw AuthFailure.invalidToken("invalid kid header");
+        throw AuthFailure.invalidToken(Reason.MALFORMED, "invalid kid header");
       }
       if (keySet.isEmpty() || (kid != null && !keySet.hasKid(kid))) {
         return keys.requestRefresh()
@@ -79,26 +80,28 @@ public final class TokenValidatorImpl implements TokenValidator {
     } catch (AuthFailure failure) {
       return Future.failedFuture(failure);
     } catch (RuntimeException unexpected) {
-      return Future.failedFuture(AuthFailure.invalidToken("malformed token"));
+      return Future.failedFuture(AuthFailure.invalidToken(Reason.MALFORMED, "malformed token"));
     }
   }
 
   private static Future<VerifiedToken> asAuthFailure(Throwable err) {
     return Future.failedFuture(
-        err instanceof AuthFailure ? err : AuthFailure.invalidToken("malformed token"));
+        err instanceof AuthFailure
+            ? err
+            : AuthFailure.invalidToken(Reason.MALFORMED, "malformed token"));
   }
 
   private String checkHeader(JwtParts jwt) {
     if (!(jwt.header().getValue("alg") instanceof String alg) || !algorithms.contains(alg)) {
-      throw AuthFailure.invalidToken("unsupported algorithm");
+      throw AuthFailure.invalidToken(Reason.BAD_SIGNATURE, "unsupported algorithm");
     }
     if (jwt.header().containsKey("crit")) {
-      throw AuthFailure.invalidToken("unsupported critical header");
+      throw AuthFailure.invalidToken(Reason.MALFORMED, "unsupported critical header");
     }
     Object typ = jwt.header().getValue("typ");
     if (jwt.header().containsKey("typ")
         && !(typ instanceof String t && ALLOWED_TYP.contains(t.toLowerCase(Locale.ROOT)))) {
-      throw AuthFailure.invalidToken("unsupported token type");
+      throw AuthFailure.invalidToken(Reason.MALFORMED, "unsupported token type");
     }
     return alg;
   }
@@ -109,7 +112,8 @@ public final class TokenValidatorImpl implements TokenValidator {
     }
     List<VerificationKey> candidates = keySet.candidates(kid);
     if (candidates.isEmpty()) {
-      throw AuthFailure.invalidToken(kid == null ? "token has no key id" : "unknown key id");
+      throw AuthFailure.invalidToken(
+          Reason.UNKNOWN_KID, kid == null ? "token has no key id" : "unknown key id");
     }
     boolean algMatched = false;
     boolean verified = false;
@@ -123,10 +127,10 @@ public final class TokenValidatorImpl implements TokenValidator {
       }
     }
     if (!algMatched) {
-      throw AuthFailure.invalidToken("algorithm does not match key");
+      throw AuthFailure.invalidToken(Reason.BAD_SIGNATURE, "algorithm does not match key");
     }
     if (!verified) {
-      throw AuthFailure.invalidToken("invalid signature");
+      throw AuthFailure.invalidToken(Reason.BAD_SIGNATURE, "invalid signature");
     }
     VerifiedToken result = TokenClaims.check(jwt.payload(), issuer, audience, nowSecond(), leeway);
     cache.put(token, result, keySet.generation());
