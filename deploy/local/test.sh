@@ -9,9 +9,23 @@ cd "$root"
 need=()
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v unzip >/dev/null 2>&1 || need+=(unzip)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)        # dashboard test (headless)
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)      # scrape test, alert rules
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  # Keep the prometheus package from starting its own daemon on the shared ports.
+  created_policy=false
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $sudo_cmd tee /usr/sbin/policy-rc.d >/dev/null
+    $sudo_cmd chmod +x /usr/sbin/policy-rc.d
+    created_policy=true
+  fi
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  [ "$created_policy" = false ] || $sudo_cmd rm -f /usr/sbin/policy-rc.d
 fi
 
+bash deploy/observability/check.sh
 mvn -B -ntp verify "$@"

@@ -2,15 +2,20 @@ package dev.tokenbroker.broker;
 
 import dev.tokenbroker.broker.api.eventbus.EventBusApi;
 import dev.tokenbroker.broker.api.eventbus.RefreshPublisher;
+import dev.tokenbroker.broker.api.http.Dashboard;
 import dev.tokenbroker.broker.api.http.HttpApi;
 import dev.tokenbroker.broker.api.http.LocalRequestGuard;
 import dev.tokenbroker.broker.api.http.Readiness;
 import dev.tokenbroker.broker.config.BrokerOptions;
 import dev.tokenbroker.broker.idp.IdpClient;
+import dev.tokenbroker.broker.idp.IdpException;
+import dev.tokenbroker.broker.metrics.BrokerMetrics;
 import dev.tokenbroker.broker.token.AccessPolicy;
 import dev.tokenbroker.broker.token.CacheListener;
+import dev.tokenbroker.broker.token.Token;
 import dev.tokenbroker.broker.token.TokenCache;
 import dev.tokenbroker.broker.token.TokenKey;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -32,6 +37,8 @@ public final class BrokerVerticle extends VerticleBase {
   private final Clock clock;
   private final boolean periodicTick;
   private final List<CacheListener> extraListeners = new ArrayList<>();
+  private final BrokerMetrics metrics;
+  private Dashboard dashboard;
   private IdpClient idp;
   private TokenCache cache;
   private EventBusApi eventBusApi;
@@ -46,9 +53,19 @@ public final class BrokerVerticle extends VerticleBase {
    *     clock
    */
   public BrokerVerticle(BrokerOptions options, Clock clock, boolean periodicTick) {
+    this(options, clock, periodicTick, BrokerMetrics.newRegistry());
+  }
+
+  /**
+   * @param registry where the broker's meters go; {@link Main} passes the registry that also holds
+   *     the Vert.x HTTP server metrics, so one scrape serves both
+   */
+  public BrokerVerticle(
+      BrokerOptions options, Clock clock, boolean periodicTick, PrometheusMeterRegistry registry) {
     this.options = options;
     this.clock = clock;
     this.periodicTick = periodicTick;
+    this.metrics = new BrokerMetrics(registry, clock);
   }
 
   /** Adds a listener before deployment (metrics, tests). */
@@ -74,6 +91,26 @@ public final class BrokerVerticle extends VerticleBase {
     AccessPolicy policy = new AccessPolicy(options.tokens());
     List<CacheListener> listeners = new ArrayList<>();
     listeners.add(new RefreshPublisher(vertx.eventBus()));
+    listeners.add(metrics);
+    CacheListener[] dashboardHook = new CacheListener[1];
+    listeners.add(
+        new CacheListener() {
+          @Override
+          public void refreshed(Token token, long latencyMillis) {
+            dashboardHook[0].refreshed(token, latencyMillis);
+          }
+
+          @Override
+          public void fetchFailed(
+              TokenKey key, IdpException failure, long latencyMillis, long next) {
+            dashboardHook[0].fetchFailed(key, failure, latencyMillis, next);
+          }
+
+          @Override
+          public void evicted(TokenKey key, String reason) {
+            dashboardHook[0].evicted(key, reason);
+          }
+        });
     listeners.addAll(extraListeners);
     cache =
         new TokenCache(
@@ -84,7 +121,10 @@ public final class BrokerVerticle extends VerticleBase {
             options.retry(),
             CacheListener.all(listeners),
             System.nanoTime());
-    eventBusApi = new EventBusApi(vertx, cache, policy, clock);
+    metrics.bind(cache, idp);
+    dashboard = new Dashboard(vertx, cache, idp, clock);
+    dashboardHook[0] = dashboard;
+    eventBusApi = new EventBusApi(vertx, cache, policy, metrics, clock);
     Readiness readiness = new Readiness(cache, idp, clock);
     HttpApi httpApi =
         new HttpApi(
@@ -93,6 +133,8 @@ public final class BrokerVerticle extends VerticleBase {
             policy,
             new LocalRequestGuard(options.http().allowNonLoopbackClients()),
             readiness,
+            metrics,
+            dashboard,
             clock);
     List<TokenKey> prefetch = policy.prefetchKeys();
     return eventBusApi
@@ -135,6 +177,9 @@ public final class BrokerVerticle extends VerticleBase {
     if (cache != null) {
       cache.stop();
     }
+    if (dashboard != null) {
+      dashboard.close();
+    }
     List<Future<?>> closing = new ArrayList<>();
     if (server != null) {
       closing.add(server.close());
@@ -150,6 +195,10 @@ public final class BrokerVerticle extends VerticleBase {
 
   public int actualHttpPort() {
     return server == null ? -1 : server.actualPort();
+  }
+
+  public BrokerMetrics metrics() {
+    return metrics;
   }
 
   public TokenCache cache() {

@@ -2,8 +2,13 @@ package dev.tokenbroker.broker;
 
 import dev.tokenbroker.broker.config.BrokerOptions;
 import dev.tokenbroker.broker.config.ConfigException;
+import dev.tokenbroker.broker.metrics.BrokerMetrics;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.TimeUnit;
@@ -59,12 +64,20 @@ public final class Main {
             + options.tokens().size()
             + " token entr"
             + (options.tokens().size() == 1 ? "y" : "ies"));
+    PrometheusMeterRegistry registry = BrokerMetrics.newRegistry();
     Vertx vertx =
-        Vertx.vertx(
-            new VertxOptions()
-                .setEventLoopPoolSize(2)
-                .setWorkerPoolSize(2)
-                .setInternalBlockingPoolSize(2));
+        Vertx.builder()
+            .with(
+                new VertxOptions()
+                    .setEventLoopPoolSize(2)
+                    .setWorkerPoolSize(2)
+                    .setInternalBlockingPoolSize(2)
+                    .setMetricsOptions(
+                        new MicrometerMetricsOptions()
+                            .setEnabled(true)
+                            .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))))
+            .withMetrics(new MicrometerMetricsFactory(registry))
+            .build();
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
@@ -85,7 +98,7 @@ public final class Main {
                 },
                 "broker-shutdown"));
     vertx
-        .deployVerticle(new BrokerVerticle(options, Clock.systemUTC()))
+        .deployVerticle(new BrokerVerticle(options, Clock.systemUTC(), true, registry))
         .onSuccess(
             id ->
                 LOG.info(

@@ -1,6 +1,9 @@
 package dev.tokenbroker.broker.api.eventbus;
 
 import dev.tokenbroker.broker.config.TcpBridgeOptions;
+import dev.tokenbroker.broker.metrics.BrokerMetrics;
+import dev.tokenbroker.broker.metrics.BrokerMetrics.Api;
+import dev.tokenbroker.broker.metrics.BrokerMetrics.Outcome;
 import dev.tokenbroker.broker.token.AccessPolicy;
 import dev.tokenbroker.broker.token.TokenCache;
 import dev.tokenbroker.broker.token.TokenFailure;
@@ -41,12 +44,15 @@ public final class EventBusApi {
   private final Vertx vertx;
   private final TokenCache cache;
   private final AccessPolicy policy;
+  private final BrokerMetrics metrics;
   private final Clock clock;
   private List<MessageConsumer<Object>> consumers = List.of();
   private TcpEventBusBridge bridge;
 
-  public EventBusApi(Vertx vertx, TokenCache cache, AccessPolicy policy, Clock clock) {
+  public EventBusApi(
+      Vertx vertx, TokenCache cache, AccessPolicy policy, BrokerMetrics metrics, Clock clock) {
     this.vertx = vertx;
+    this.metrics = metrics;
     this.cache = cache;
     this.policy = policy;
     this.clock = clock;
@@ -87,16 +93,20 @@ public final class EventBusApi {
       JsonObject body = body(msg);
       key = policy.resolve(text(body, "audience"), scope(body));
     } catch (TokenFailure f) {
+      metrics.request(Api.EVENTBUS, Outcome.DENIED);
       fail(msg, f);
       return;
     }
+    boolean warm = cache.peek(key) != null;
     cache
         .get(key)
         .onComplete(
             ar -> {
               if (ar.succeeded()) {
+                metrics.request(Api.EVENTBUS, warm ? Outcome.HIT : Outcome.WAIT);
                 msg.reply(ar.result().toResponseJson(clock.millis()));
               } else {
+                metrics.request(Api.EVENTBUS, Outcome.ERROR);
                 fail(
                     msg,
                     ar.cause() instanceof TokenFailure f

@@ -1,5 +1,8 @@
 package dev.tokenbroker.broker.api.http;
 
+import dev.tokenbroker.broker.metrics.BrokerMetrics;
+import dev.tokenbroker.broker.metrics.BrokerMetrics.Api;
+import dev.tokenbroker.broker.metrics.BrokerMetrics.Outcome;
 import dev.tokenbroker.broker.token.AccessPolicy;
 import dev.tokenbroker.broker.token.Token;
 import dev.tokenbroker.broker.token.TokenCache;
@@ -35,6 +38,7 @@ public final class HttpApi implements Handler<HttpServerRequest> {
   private final TokenCache cache;
   private final AccessPolicy policy;
   private final LocalRequestGuard guard;
+  private final BrokerMetrics metrics;
   private final Clock clock;
   private final Router router;
   private final Map<String, TokenKey> resolved = new HashMap<>();
@@ -45,12 +49,23 @@ public final class HttpApi implements Handler<HttpServerRequest> {
       AccessPolicy policy,
       LocalRequestGuard guard,
       Readiness readiness,
+      BrokerMetrics metrics,
+      Dashboard dashboard,
       Clock clock) {
     this.cache = cache;
     this.policy = policy;
     this.guard = guard;
+    this.metrics = metrics;
     this.clock = clock;
     this.router = Router.router(vertx);
+    router
+        .get("/metrics")
+        .handler(
+            rc ->
+                rc.response()
+                    .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
+                    .end(metrics.scrape()));
+    dashboard.mount(router, guard);
     router
         .post("/v1/token/invalidate")
         .handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES))
@@ -88,6 +103,7 @@ public final class HttpApi implements Handler<HttpServerRequest> {
     }
     TokenFailure refused = guard.check(req);
     if (refused != null) {
+      metrics.request(Api.HTTP, Outcome.DENIED);
       ApiResponses.fail(resp, refused);
       return;
     }
@@ -95,11 +111,13 @@ public final class HttpApi implements Handler<HttpServerRequest> {
     try {
       key = resolve(req);
     } catch (TokenFailure f) {
+      metrics.request(Api.HTTP, Outcome.DENIED);
       ApiResponses.fail(resp, f);
       return;
     }
     Token held = cache.peek(key);
     if (held != null) {
+      metrics.request(Api.HTTP, Outcome.HIT);
       write(resp, held);
       return;
     }
@@ -108,8 +126,10 @@ public final class HttpApi implements Handler<HttpServerRequest> {
         .onComplete(
             ar -> {
               if (ar.succeeded()) {
+                metrics.request(Api.HTTP, Outcome.WAIT);
                 write(resp, ar.result());
               } else {
+                metrics.request(Api.HTTP, Outcome.ERROR);
                 ApiResponses.fail(resp, ApiResponses.asFailure(ar.cause()));
               }
             });

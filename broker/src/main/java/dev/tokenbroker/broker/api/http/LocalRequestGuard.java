@@ -22,7 +22,7 @@ public final class LocalRequestGuard {
       TokenFailure.denied("the header Token-Broker-Request: true is required");
   private static final TokenFailure PROXIED =
       TokenFailure.denied("requests forwarded by a proxy are refused");
-  private static final TokenFailure BAD_HOST =
+  static final TokenFailure BAD_HOST =
       TokenFailure.denied("the Host header must name a loopback address");
   private static final TokenFailure REMOTE =
       TokenFailure.denied("only callers on this host may ask for tokens");
@@ -53,6 +53,12 @@ public final class LocalRequestGuard {
       return BAD_HOST;
     }
     return null;
+  }
+
+  /** The DNS-rebinding check alone, for pages that hand out no token (the dashboard). */
+  public boolean loopbackHost(HttpServerRequest req) {
+    HostAndPort authority = req.authority();
+    return authority != null && isLoopbackName(authority.host());
   }
 
   static boolean isLoopback(SocketAddress address) {
