@@ -9,10 +9,10 @@ import dev.tokenbroker.broker.testing.RunningBroker;
 import dev.tokenbroker.broker.testing.RunningBroker.Answer;
 import dev.tokenbroker.broker.testing.TestIdp;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
-import io.vertx.core.Vertx;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicReference;
@@ -46,7 +46,10 @@ class Auth0StandInTest {
     idp.proxy().override(this::auth0);
     events = new Events();
     JsonObject config = idp.brokerConfig();
-    config.getJsonObject("idp").put("authMethod", "client_secret_post").put("audienceParameter", "audience");
+    config
+        .getJsonObject("idp")
+        .put("authMethod", "client_secret_post")
+        .put("audienceParameter", "audience");
     config.getJsonArray("tokens").getJsonObject(0).put("scopes", "read:students");
     broker = RunningBroker.deploy(vertx, config, clock, false, events);
   }
@@ -63,25 +66,55 @@ class Auth0StandInTest {
     MultiMap form = MultiMap.caseInsensitiveMultiMap();
     for (String pair : body.split("&")) {
       String[] kv = pair.split("=", 2);
-      form.add(URLDecoder.decode(kv[0], StandardCharsets.UTF_8), URLDecoder.decode(kv[1], StandardCharsets.UTF_8));
+      form.add(
+          URLDecoder.decode(kv[0], StandardCharsets.UTF_8),
+          URLDecoder.decode(kv[1], StandardCharsets.UTF_8));
     }
     req.response().putHeader("Content-Type", "application/json");
-    if (!TestIdp.CLIENT_SECRET.equals(form.get("client_secret")) || !TestIdp.CLIENT_ID.equals(form.get("client_id"))) {
-      req.response().setStatusCode(401).end("{\"error\":\"access_denied\",\"error_description\":\"Unauthorized\"}");
+    if (!TestIdp.CLIENT_SECRET.equals(form.get("client_secret"))
+        || !TestIdp.CLIENT_ID.equals(form.get("client_id"))) {
+      req.response()
+          .setStatusCode(401)
+          .end("{\"error\":\"access_denied\",\"error_description\":\"Unauthorized\"}");
       return;
     }
     switch (behaviour.get()) {
-      case "not-authorized" -> req.response().setStatusCode(403)
-          .end(new JsonObject().put("error", "access_denied").put("error_description", NOT_AUTHORIZED).encode());
-      case "rate-limited" -> req.response().setStatusCode(429).putHeader("Retry-After", "15")
-          .end("{\"error\":\"too_many_requests\",\"error_description\":\"Global limit has been reached\"}");
+      case "not-authorized" ->
+          req.response()
+              .setStatusCode(403)
+              .end(
+                  new JsonObject()
+                      .put("error", "access_denied")
+                      .put("error_description", NOT_AUTHORIZED)
+                      .encode());
+      case "rate-limited" ->
+          req.response()
+              .setStatusCode(429)
+              .putHeader("Retry-After", "15")
+              .end(
+                  "{\"error\":\"too_many_requests\",\"error_description\":\"Global limit has been reached\"}");
       default -> {
         long now = clock.millis() / 1000;
-        String jwt = IdpAnswerTest.jwt(new JsonObject().put("iss", ISSUER).put("sub", TestIdp.CLIENT_ID + "@clients")
-            .put("aud", form.get("audience")).put("iat", now).put("exp", now + 86400)
-            .put("scope", "read:students").put("gty", "client-credentials").put("azp", TestIdp.CLIENT_ID));
-        req.response().setStatusCode(200).end(new JsonObject().put("access_token", jwt)
-            .put("scope", "read:students").put("expires_in", 86400).put("token_type", "Bearer").encode());
+        String jwt =
+            IdpAnswerTest.jwt(
+                new JsonObject()
+                    .put("iss", ISSUER)
+                    .put("sub", TestIdp.CLIENT_ID + "@clients")
+                    .put("aud", form.get("audience"))
+                    .put("iat", now)
+                    .put("exp", now + 86400)
+                    .put("scope", "read:students")
+                    .put("gty", "client-credentials")
+                    .put("azp", TestIdp.CLIENT_ID));
+        req.response()
+            .setStatusCode(200)
+            .end(
+                new JsonObject()
+                    .put("access_token", jwt)
+                    .put("scope", "read:students")
+                    .put("expires_in", 86400)
+                    .put("token_type", "Bearer")
+                    .encode());
       }
     }
   }
@@ -107,7 +140,8 @@ class Auth0StandInTest {
   void anApplicationNotAuthorizedForTheApiIsA502WithAuth0sError() {
     events.nextRefresh();
     behaviour.set("not-authorized");
-    Answer a = broker.getToken("/v1/token?audience=https://students-api&scope=read:students").await();
+    Answer a =
+        broker.getToken("/v1/token?audience=https://students-api&scope=read:students").await();
     // the held token answers first; a key nobody holds shows the refusal
     assertEquals(200, a.status());
     clock.advanceSeconds(50_000);
@@ -117,7 +151,11 @@ class Auth0StandInTest {
     Answer refused = broker.getToken("/v1/token?audience=https://students-api").await();
     assertEquals(502, refused.status());
     assertEquals("access_denied", refused.json().getString("idp_error"));
-    assertTrue(refused.json().getString("error_description").contains("Client is not authorized to access"));
+    assertTrue(
+        refused
+            .json()
+            .getString("error_description")
+            .contains("Client is not authorized to access"));
     assertEquals(503, broker.get("/health/ready").status());
   }
 
