@@ -14,7 +14,11 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import java.util.logging.StreamHandler;
 
-/** The jar's logging: java.util.logging, one line per record, on the given stream (stdout). */
+/**
+ * The jar's logging: java.util.logging, one JSON object per line ({@code ts}, {@code level}, {@code
+ * logger}, {@code message}, and {@code request_id} for access-log records), on the given stream
+ * (stdout). Messages never contain a token: the access log names the client, not the credential.
+ */
 final class OneLineLogFormat extends Formatter {
 
   private static volatile PrintStream stream = System.out;
@@ -65,19 +69,24 @@ final class OneLineLogFormat extends Formatter {
 
   @Override
   public String format(LogRecord record) {
-    StringBuilder line =
-        new StringBuilder()
-            .append(Instant.ofEpochMilli(record.getMillis()))
-            .append(' ')
-            .append(record.getLevel().getName())
-            .append(" students-rs ")
-            .append(formatMessage(record))
-            .append(System.lineSeparator());
+    io.vertx.core.json.JsonObject line =
+        new io.vertx.core.json.JsonObject()
+            .put("ts", Instant.ofEpochMilli(record.getMillis()).toString())
+            .put("level", record.getLevel().getName())
+            .put("logger", record.getLoggerName() == null ? "students-rs" : record.getLoggerName())
+            .put("message", formatMessage(record));
+    Object[] params = record.getParameters();
+    if ("dev.tokenbroker.students.access".equals(record.getLoggerName())
+        && params != null
+        && params.length == 1
+        && params[0] instanceof String id) {
+      line.put("request_id", id);
+    }
     if (record.getThrown() != null) {
       StringWriter trace = new StringWriter();
       record.getThrown().printStackTrace(new PrintWriter(trace));
-      line.append(trace);
+      line.put("error", trace.toString());
     }
-    return line.toString();
+    return line.encode() + System.lineSeparator();
   }
 }

@@ -126,7 +126,7 @@ class StudentsJarIT {
       process.destroy();
       assertTrue(process.waitFor(20, TimeUnit.SECONDS));
       assertEquals(143, process.exitValue());
-      await(out, Pattern.compile("students-rs stopped$"));
+      await(out, Pattern.compile("\"message\":\"stopped\""));
       assertFalse(Files.readString(out).contains(token.split("\\.")[1]), "token logged");
     } finally {
       process.destroyForcibly();

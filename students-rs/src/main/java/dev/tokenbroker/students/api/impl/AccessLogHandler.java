@@ -25,19 +25,23 @@ public final class AccessLogHandler implements Handler<RoutingContext> {
             return;
           }
           String client = ctx.get(CLIENT_ID_KEY);
-          LOG.info(
-              "request id="
-                  + ctx.get(RequestIdHandler.KEY)
-                  + " "
-                  + ctx.request().method()
-                  + " "
-                  + LogSafe.text(ctx.request().path())
-                  + " status="
-                  + ctx.response().getStatusCode()
-                  + " ms="
-                  + (System.nanoTime() - start) / 1_000_000
-                  + " client="
-                  + (client == null ? "-" : client));
+          java.util.logging.LogRecord record =
+              new java.util.logging.LogRecord(
+                  java.util.logging.Level.INFO,
+                  "request "
+                      + ctx.request().method()
+                      + " "
+                      + LogSafe.text(ctx.request().path())
+                      + " status="
+                      + ctx.response().getStatusCode()
+                      + " ms="
+                      + (System.nanoTime() - start) / 1_000_000
+                      + " client="
+                      + (client == null ? "-" : client));
+          record.setLoggerName(LOG.getName());
+          // The formatter writes the first parameter as the line's request_id field.
+          record.setParameters(new Object[] {ctx.get(RequestIdHandler.KEY)});
+          LOG.log(record);
         });
     ctx.next();
   }
