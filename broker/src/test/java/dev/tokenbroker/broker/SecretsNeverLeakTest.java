@@ -117,7 +117,7 @@ class SecretsNeverLeakTest {
         bodies.add(
             RawHttp.exchange(
                 port,
-                "POST /v1/token/invalidate HTTP/1.1\r\nHost: 127.0.0.1\r\nToken-Broker-Request: true\r\n"
+                "POST /v1/token/invalidate HTTP/1.1\r\nHost: 127.0.0.1\r\nToken-Broker-Request: true\r\nX-Request-Id: req-42\r\n"
                     + "Content-Type: application/json\r\nContent-Length: "
                     + body.length()
                     + "\r\nConnection: close\r\n\r\n"
@@ -148,6 +148,11 @@ class SecretsNeverLeakTest {
                       .getBytes(StandardCharsets.UTF_8));
       String everything = String.join("\n", log) + "\n" + String.join("\n", bodies);
       assertTrue(everything.contains("invalid_client"), "the scenario did hit the IdP refusal");
+      assertTrue(
+          log.stream()
+              .anyMatch(
+                  l -> l.contains("reported rejected") && l.contains("\"request_id\":\"req-42\"")),
+          "the request-driven log line carries the request id");
       assertTrue(
           everything.contains("token_broker_token_requests_total"), "the metrics page was read");
       for (String secret :

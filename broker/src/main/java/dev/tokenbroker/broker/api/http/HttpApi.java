@@ -1,5 +1,6 @@
 package dev.tokenbroker.broker.api.http;
 
+import dev.tokenbroker.broker.JsonLogFormatter;
 import dev.tokenbroker.broker.metrics.BrokerMetrics;
 import dev.tokenbroker.broker.metrics.BrokerMetrics.Api;
 import dev.tokenbroker.broker.metrics.BrokerMetrics.Outcome;
@@ -205,12 +206,27 @@ public final class HttpApi implements Handler<HttpServerRequest> {
       if (accessToken == null || accessToken.isEmpty()) {
         throw TokenFailure.badRequest("access_token is required");
       }
-      TokenCache.Invalidation outcome = cache.invalidate(key, accessToken);
+      // The only request-driven log line: tag it with the caller's request id.
+      String requestId = requestId(rc.request().getHeader("X-Request-Id"));
+      rc.response().putHeader("X-Request-Id", requestId);
+      TokenCache.Invalidation outcome;
+      JsonLogFormatter.REQUEST_ID.set(requestId);
+      try {
+        outcome = cache.invalidate(key, accessToken);
+      } finally {
+        JsonLogFormatter.REQUEST_ID.remove();
+      }
       ApiResponses.json(
           rc.response(), 202, new JsonObject().put("result", outcome.name().toLowerCase()));
     } catch (TokenFailure f) {
       ApiResponses.fail(rc.response(), f);
     }
+  }
+
+  static String requestId(String given) {
+    return given != null && given.matches("[A-Za-z0-9._-]{1,64}")
+        ? given
+        : java.util.UUID.randomUUID().toString();
   }
 
   static String text(JsonObject body, String field) {
