@@ -260,22 +260,16 @@ class SoakRun {
                                       long now = System.currentTimeMillis();
                                       (duringOutage ? outage : normal)
                                           .add((System.nanoTime() - t0) / 1000);
-                                      if (resp.statusCode() == 200) {
-                                        served.incrementAndGet();
-                                        String token = b.toJsonObject().getString("access_token");
-                                        distinct.add(token);
-                                        long exp = jwtExpMillis(token);
-                                        latestExp.accumulateAndGet(exp, Math::max);
-                                        if (exp <= now) {
-                                          expired.incrementAndGet();
-                                        }
-                                      } else if (latestExp.get() - 1_000 > now) {
-                                        failedWhileValid
-                                            .incrementAndGet(); // the broker serves until exp -
-                                        // min(5 s, lifetime / 10)
-                                      } else {
-                                        failedWithoutValid.incrementAndGet();
-                                      }
+                                      judge(
+                                          resp.statusCode(),
+                                          b.toString(),
+                                          now,
+                                          served,
+                                          expired,
+                                          failedWhileValid,
+                                          failedWithoutValid,
+                                          latestExp,
+                                          distinct);
                                       return null;
                                     })))
         .onComplete(
@@ -298,6 +292,44 @@ class SoakRun {
                             inOutage,
                             running,
                             done)));
+  }
+
+  private static void judge(
+      int status,
+      String body,
+      long now,
+      AtomicLong served,
+      AtomicLong expired,
+      AtomicLong failedWhileValid,
+      AtomicLong failedWithoutValid,
+      AtomicLong latestExpiresAt,
+      java.util.Set<String> distinct) {
+    if (status == 200) {
+      served.incrementAndGet();
+      JsonObject json = new JsonObject(body);
+      String token = json.getString("access_token");
+      distinct.add(token);
+      if (jwtExpMillis(token) <= now) {
+        expired.incrementAndGet(); // judged by the token's own exp claim
+      }
+      // The IdP's expires_in (whole seconds) can make a token's usable life up to a second shorter
+      // than its exp claim; the broker goes by the earlier (its expires_at, floored to seconds) and
+      // serves until expiry - min(5 s, lifetime / 10), i.e. about 1 s before it here.
+      latestExpiresAt.accumulateAndGet(json.getLong("expires_at") * 1000, Math::max);
+    } else if (latestExpiresAt.get() - 2_000 > now) {
+      // more than a second of servable life left on a token the broker had handed out
+      if (failedWhileValid.incrementAndGet() <= 5) {
+        System.out.println(
+            "SOAK-VIOLATION status "
+                + status
+                + ", "
+                + (latestExpiresAt.get() - now)
+                + " ms before expires_at: "
+                + body);
+      }
+    } else {
+      failedWithoutValid.incrementAndGet();
+    }
   }
 
   private static long jwtExpMillis(String token) {
