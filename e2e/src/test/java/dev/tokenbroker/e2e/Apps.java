@@ -21,10 +21,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The broker and students-rs jars as the observability and dashboard tests run them: a YAML
- * config per process in the test's directory, free ports, the suite's Keycloak as IdP (the broker
- * authenticates with {@code client_secret_basic} and prefetches the students token), and small
- * HTTP helpers. Blocking methods wait on the calling (JUnit) thread, never on an event loop.
+ * The broker and students-rs jars as the observability and dashboard tests run them: a YAML config
+ * per process in the test's directory, free ports, the suite's Keycloak as IdP (the broker
+ * authenticates with {@code client_secret_basic} and prefetches the students token), and small HTTP
+ * helpers. Blocking methods wait on the calling (JUnit) thread, never on an event loop.
  */
 final class Apps {
 

@@ -31,14 +31,14 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 /**
  * The broker's live dashboard in a real browser: headless Chromium (Debian's {@code chromium},
  * driven over the DevTools protocol by {@link HeadlessChromium}) loads {@code /dashboard} from a
- * broker that holds 15 s tokens from the suite's Keycloak, sees the event stream connect, waits
- * for a refresh and checks that the shown expiry moved forward, that it matches the token the
- * broker now serves, that the breaker shows {@code closed}, and that no token is in the page. A
- * screenshot is saved to {@code target/dashboard.png}.
+ * broker that holds 15 s tokens from the suite's Keycloak, sees the event stream connect, waits for
+ * a refresh and checks that the shown expiry moved forward, that it matches the token the broker
+ * now serves, that the breaker shows {@code closed}, and that no token is in the page. A screenshot
+ * is saved to {@code target/dashboard.png}.
  *
- * <p>Logs under {@code target/dashboard/}: {@code broker.{yaml,log}}, {@code chromium.log}.
- * Skipped while the broker jar is missing, and outside CI while chromium is missing (with {@code
- * CI=true} that fails instead).
+ * <p>Logs under {@code target/dashboard/}: {@code broker.{yaml,log}}, {@code chromium.log}. Skipped
+ * while the broker jar is missing, and outside CI while chromium is missing (with {@code CI=true}
+ * that fails instead).
  */
 @ExtendWith({DashboardE2ETest.Requirements.class, VertxExtension.class, KeycloakExtension.class})
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
@@ -47,6 +47,7 @@ class DashboardE2ETest {
   private static final Duration LIVE_DEADLINE = Duration.ofSeconds(30);
   private static final Duration REFRESH_DEADLINE = Duration.ofSeconds(40);
   private static final Duration POLL_INTERVAL = Duration.ofMillis(250);
+
   /** The broker derives expiry from {@code expires_in} on arrival; the JWT's exp may differ. */
   private static final long EXPIRY_TOLERANCE_SECONDS = 2;
 
@@ -185,8 +186,7 @@ class DashboardE2ETest {
         assertNotNull(matching);
         assertFalse(firstToken.equals(current[0]), "the broker still serves the first token");
 
-        String html =
-            (String) page.evaluate("document.documentElement.outerHTML").get(30, SECONDS);
+        String html = (String) page.evaluate("document.documentElement.outerHTML").get(30, SECONDS);
         for (String token : List.of(firstToken, current[0])) {
           assertFalse(html.contains(token), "the page contains an access token");
           String signature = token.substring(token.lastIndexOf('.') + 1);
@@ -212,14 +212,15 @@ class DashboardE2ETest {
         "dashboard test took %d ms%n", Duration.ofNanos(System.nanoTime() - started).toMillis());
   }
 
-  /** The cell shows {@code N s} with N the seconds left, and the expiry is plausible for 15 s tokens. */
+  /**
+   * The cell shows {@code N s} with N the seconds left, and the expiry is plausible for 15 s
+   * tokens.
+   */
   private static void assertShownExpiry(Shown shown) {
-    assertTrue(
-        shown.expiresIn() != null && shown.expiresIn().matches("\\d+ s"), shown.toString());
+    assertTrue(shown.expiresIn() != null && shown.expiresIn().matches("\\d+ s"), shown.toString());
     long now = Instant.now().getEpochSecond();
     long secondsLeft = Long.parseLong(shown.expiresIn().split(" ")[0]);
-    assertTrue(
-        secondsLeft >= 0 && secondsLeft <= TOKEN_LIFESPAN.toSeconds(), shown.toString());
+    assertTrue(secondsLeft >= 0 && secondsLeft <= TOKEN_LIFESPAN.toSeconds(), shown.toString());
     assertTrue(
         shown.expiresAt() >= now - 2 && shown.expiresAt() <= now + TOKEN_LIFESPAN.toSeconds() + 2,
         "data-expires-at " + shown.expiresAt() + " vs now " + now);
@@ -230,11 +231,9 @@ class DashboardE2ETest {
   }
 
   private static void saveScreenshot(HeadlessChromium.Session page, Path file) throws Exception {
-    JsonObject shot =
-        page.call("Page.captureScreenshot", new JsonObject().put("format", "png"));
+    JsonObject shot = page.call("Page.captureScreenshot", new JsonObject().put("format", "png"));
     byte[] png = Base64.getDecoder().decode(shot.getString("data"));
-    assertTrue(
-        png.length > 8 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G', "not a PNG");
+    assertTrue(png.length > 8 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G', "not a PNG");
     Files.write(file, png);
     System.out.println("dashboard screenshot: " + file + " (" + png.length + " bytes)");
   }

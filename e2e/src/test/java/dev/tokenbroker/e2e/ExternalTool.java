@@ -20,8 +20,8 @@ final class ExternalTool {
 
   /**
    * The executable {@code name}: from the system property {@code e2e.tool.NAME} if set, else the
-   * first match on {@code PATH}, else {@code /usr/bin/NAME}. Skips or fails (see the class
-   * comment) when there is none.
+   * first match on {@code PATH}, else {@code /usr/bin/NAME}. Skips or fails (see the class comment)
+   * when there is none.
    */
   static Path require(String name, String debianPackage) {
     Optional<Path> found = find(name);

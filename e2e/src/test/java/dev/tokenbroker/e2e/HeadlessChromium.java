@@ -140,7 +140,8 @@ final class HeadlessChromium implements AutoCloseable {
   /** Attaches to the browser's first page target (opening one if there is none). */
   Session openPage() throws Exception {
     String base = "http://127.0.0.1:" + port.join();
-    JsonArray targets = new JsonArray(fetch(HttpRequest.newBuilder(URI.create(base + "/json/list"))));
+    JsonArray targets =
+        new JsonArray(fetch(HttpRequest.newBuilder(URI.create(base + "/json/list"))));
     JsonObject page =
         targets.stream()
             .map(JsonObject.class::cast)
@@ -170,7 +171,12 @@ final class HeadlessChromium implements AutoCloseable {
         http.send(request.timeout(CALL_TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
     if (response.statusCode() != 200) {
       throw new IllegalStateException(
-          "DevTools " + response.uri() + " answered " + response.statusCode() + ": " + response.body());
+          "DevTools "
+              + response.uri()
+              + " answered "
+              + response.statusCode()
+              + ": "
+              + response.body());
     }
     return response.body();
   }
@@ -284,7 +290,8 @@ final class HeadlessChromium implements AutoCloseable {
           if (result != null) {
             if (message.containsKey("error")) {
               result.completeExceptionally(
-                  new IllegalStateException("CDP error: " + message.getJsonObject("error").encode()));
+                  new IllegalStateException(
+                      "CDP error: " + message.getJsonObject("error").encode()));
             } else {
               result.complete(message.getJsonObject("result", new JsonObject()));
             }

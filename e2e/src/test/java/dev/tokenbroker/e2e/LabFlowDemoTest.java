@@ -13,9 +13,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * The seed lab's flow as the README's demo command runs it: {@code deploy/local/demo.sh} starts
- * the light IdP (mock-oauth2-server, standalone), the broker and students-rs as three processes,
- * gets a token from the broker over HTTP and calls {@code GET /students} with it.
+ * The seed lab's flow as the README's demo command runs it: {@code deploy/local/demo.sh} starts the
+ * light IdP (mock-oauth2-server, standalone), the broker and students-rs as three processes, gets a
+ * token from the broker over HTTP and calls {@code GET /students} with it.
  */
 class LabFlowDemoTest {
 
@@ -31,8 +31,11 @@ class LabFlowDemoTest {
     Path script = root.resolve("deploy/local/demo.sh");
     assumeTrue(Files.exists(root.resolve("broker/target/broker.jar")), "broker jar not built");
     Path out = Path.of("target", "demo.log").toAbsolutePath();
-    ProcessBuilder pb = new ProcessBuilder("bash", script.toString()).directory(root.toFile())
-        .redirectErrorStream(true).redirectOutput(out.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder("bash", script.toString())
+            .directory(root.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(out.toFile());
     pb.environment().put("IDP_PORT", Integer.toString(freePort()));
     pb.environment().put("BROKER_PORT", Integer.toString(freePort()));
     pb.environment().put("BRIDGE_PORT", Integer.toString(freePort()));
@@ -47,7 +50,10 @@ class LabFlowDemoTest {
     }
     String text = Files.readString(out, StandardCharsets.UTF_8);
     assertEquals(0, p.exitValue(), text);
-    assertTrue(text.matches("(?s).*\\{\"access_token\":\"ey[^\"]+\",\"token_type\":\"Bearer\",\"expires_in\":\\d+,\"expires_at\":\\d+,\"scope\":\"read:students\"}.*"), text);
+    assertTrue(
+        text.matches(
+            "(?s).*\\{\"access_token\":\"ey[^\"]+\",\"token_type\":\"Bearer\",\"expires_in\":\\d+,\"expires_at\":\\d+,\"scope\":\"read:students\"}.*"),
+        text);
     assertTrue(text.contains("[{\"id\":1,\"name\":\"Ada\"},{\"id\":2,\"name\":\"Alan\"}]"), text);
     assertTrue(text.contains("401 Bearer realm=\"students\""), text);
   }

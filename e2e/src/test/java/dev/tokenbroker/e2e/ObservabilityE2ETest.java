@@ -47,7 +47,11 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * lives in a temporary directory that is deleted afterwards. Skipped while a jar is missing, and
  * outside CI while prometheus or promtool is missing (with {@code CI=true} that fails instead).
  */
-@ExtendWith({ObservabilityE2ETest.Requirements.class, VertxExtension.class, KeycloakExtension.class})
+@ExtendWith({
+  ObservabilityE2ETest.Requirements.class,
+  VertxExtension.class,
+  KeycloakExtension.class
+})
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
 class ObservabilityE2ETest {
 
@@ -118,7 +122,13 @@ class ObservabilityE2ETest {
       assertEquals(401, refused.status(), refused.body());
 
       Path config = writePrometheusConfig(dir, broker.port(), students.port());
-      runTool(dir, "promtool-check-config", promtoolBin.toString(), "check", "config", config.toString());
+      runTool(
+          dir,
+          "promtool-check-config",
+          promtoolBin.toString(),
+          "check",
+          "config",
+          config.toString());
 
       Path storage = Files.createTempDirectory("e2e-prometheus-tsdb");
       Process prometheus = null;
@@ -197,8 +207,20 @@ class ObservabilityE2ETest {
       }
     }
 
-    runTool(OBSERVABILITY_DIR, "promtool-check-rules", promtoolBin.toString(), "check", "rules", "alerts.yml");
-    runTool(OBSERVABILITY_DIR, "promtool-test-rules", promtoolBin.toString(), "test", "rules", "alerts_test.yml");
+    runTool(
+        OBSERVABILITY_DIR,
+        "promtool-check-rules",
+        promtoolBin.toString(),
+        "check",
+        "rules",
+        "alerts.yml");
+    runTool(
+        OBSERVABILITY_DIR,
+        "promtool-test-rules",
+        promtoolBin.toString(),
+        "test",
+        "rules",
+        "alerts_test.yml");
     System.out.printf(
         "observability test took %d ms%n",
         Duration.ofNanos(System.nanoTime() - started).toMillis());
@@ -284,7 +306,9 @@ class ObservabilityE2ETest {
             });
   }
 
-  /** Every group of alerts.yml is loaded, and each of its alerting rules evaluated with health ok. */
+  /**
+   * Every group of alerts.yml is loaded, and each of its alerting rules evaluated with health ok.
+   */
   private static boolean allEvaluatedOk(JsonArray loaded, Set<String> expected) {
     Set<String> seen = new LinkedHashSet<>();
     for (Object g : loaded) {
@@ -295,7 +319,9 @@ class ObservabilityE2ETest {
               && rules.stream()
                   .map(JsonObject.class::cast)
                   .allMatch(
-                      r -> "alerting".equals(r.getString("type")) && "ok".equals(r.getString("health")));
+                      r ->
+                          "alerting".equals(r.getString("type"))
+                              && "ok".equals(r.getString("health")));
       if (ok) {
         seen.add(group.getString("name"));
       }
@@ -321,7 +347,10 @@ class ObservabilityE2ETest {
     }
     return Future.failedFuture(
         new IllegalStateException(
-            "prometheus exited with " + process.exitValue() + "; see " + dir.resolve("prometheus.log")));
+            "prometheus exited with "
+                + process.exitValue()
+                + "; see "
+                + dir.resolve("prometheus.log")));
   }
 
   /**
