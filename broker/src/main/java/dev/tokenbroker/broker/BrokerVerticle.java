@@ -114,13 +114,14 @@ public final class BrokerVerticle extends VerticleBase {
     listeners.addAll(extraListeners);
     cache =
         new TokenCache(
-            vertx,
-            idp,
-            clock,
-            options.cache(),
-            options.retry(),
-            CacheListener.all(listeners),
-            System.nanoTime());
+                vertx,
+                idp,
+                clock,
+                options.cache(),
+                options.retry(),
+                CacheListener.all(listeners),
+                System.nanoTime())
+            .maxBackgroundFetches(options.idp().maxConcurrentRequests());
     metrics.bind(cache, idp);
     dashboard = new Dashboard(vertx, cache, idp, clock);
     dashboardHook[0] = dashboard;

@@ -50,6 +50,7 @@ public final class IdpOptions {
   public static final long DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
   public static final long DEFAULT_CLOCK_SKEW_THRESHOLD_SECONDS = 30;
   public static final boolean DEFAULT_ALLOW_HTTP = false;
+  public static final int DEFAULT_MAX_CONCURRENT_REQUESTS = 8;
 
   private final URI issuer;
   private final URI tokenEndpoint;
@@ -63,6 +64,7 @@ public final class IdpOptions {
   private final int maxResponseBytes;
   private final long clockSkewThresholdSeconds;
   private final boolean allowHttp;
+  private final int maxConcurrentRequests;
 
   public IdpOptions(ConfigReader r) {
     r.rejectUnknown(
@@ -78,7 +80,8 @@ public final class IdpOptions {
             "requestTimeoutMillis",
             "maxResponseBytes",
             "clockSkewThresholdSeconds",
-            "allowHttp"));
+            "allowHttp",
+            "maxConcurrentRequests"));
     this.allowHttp = r.bool("allowHttp", DEFAULT_ALLOW_HTTP);
     this.issuer = url(r, "issuer");
     this.tokenEndpoint = url(r, "tokenEndpoint");
@@ -114,6 +117,8 @@ public final class IdpOptions {
         (int) r.integer("maxResponseBytes", DEFAULT_MAX_RESPONSE_BYTES, 1024, 16 * 1024 * 1024);
     this.clockSkewThresholdSeconds =
         r.integer("clockSkewThresholdSeconds", DEFAULT_CLOCK_SKEW_THRESHOLD_SECONDS, 1, 86_400);
+    this.maxConcurrentRequests =
+        (int) r.integer("maxConcurrentRequests", DEFAULT_MAX_CONCURRENT_REQUESTS, 1, 256);
   }
 
   private URI url(ConfigReader r, String key) {
@@ -210,6 +215,11 @@ public final class IdpOptions {
     return maxResponseBytes;
   }
 
+  /** Connections to the IdP, and background fetches the cache runs at once. */
+  public int maxConcurrentRequests() {
+    return maxConcurrentRequests;
+  }
+
   public long clockSkewThresholdSeconds() {
     return clockSkewThresholdSeconds;
   }
@@ -227,7 +237,8 @@ public final class IdpOptions {
         .put("requestTimeoutMillis", requestTimeoutMillis)
         .put("maxResponseBytes", maxResponseBytes)
         .put("clockSkewThresholdSeconds", clockSkewThresholdSeconds)
-        .put("allowHttp", allowHttp);
+        .put("allowHttp", allowHttp)
+        .put("maxConcurrentRequests", maxConcurrentRequests);
   }
 
   @Override

@@ -77,6 +77,9 @@ public final class TokenCache {
   private final SplittableRandom random;
   private final Map<TokenKey, Entry> entries = new HashMap<>();
   private long timerId = -1;
+  private int maxBackgroundFetches = Integer.MAX_VALUE;
+  private int backgroundInFlight;
+  private boolean backlog;
 
   public TokenCache(
       Vertx vertx,
@@ -94,6 +97,16 @@ public final class TokenCache {
     this.backoff = new Backoff(retry.minBackoffMillis(), retry.maxBackoffMillis());
     this.listener = listener;
     this.random = new SplittableRandom(seed);
+  }
+
+  /**
+   * Caps the background fetches (prefetch, refresh, retries) in flight at once, so that starting
+   * with many prefetched keys, or many keys due together, queues at the broker instead of flooding
+   * the IdP and timing out in its connection pool. Callers waiting for a cold key are not capped.
+   */
+  public TokenCache maxBackgroundFetches(int max) {
+    this.maxBackgroundFetches = Math.max(1, max);
+    return this;
   }
 
   /** Registers the prefetched keys, fetches them now and starts the periodic tick. */
@@ -222,8 +235,31 @@ public final class TokenCache {
         due.add(e);
       }
     }
-    for (Entry e : due) {
-      startFetch(e, now, e.current != null);
+    int room = maxBackgroundFetches - backgroundInFlight;
+    backlog = due.size() > room;
+    // The most urgent first: no token held, then the earliest expiry.
+    due.sort(
+        (a, b) ->
+            Long.compare(
+                a.current == null ? Long.MIN_VALUE : a.current.serveUntilMillis(),
+                b.current == null ? Long.MIN_VALUE : b.current.serveUntilMillis()));
+    for (int i = 0, started = 0; i < due.size() && started < room; i++) {
+      Entry e = due.get(i);
+      if (e.inFlight != null) {
+        continue;
+      }
+      started++;
+      backgroundInFlight++;
+      startFetch(e, now, e.current != null).onComplete(ar -> backgroundDone());
+    }
+  }
+
+  private void backgroundDone() {
+    backgroundInFlight--;
+    if (backlog) {
+      // More keys were due than the cap allowed: start the next ones now (on this event loop,
+      // after the current callback, never re-entering a running tick).
+      vertx.runOnContext(v -> tick());
     }
   }
 

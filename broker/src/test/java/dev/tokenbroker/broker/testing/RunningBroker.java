@@ -7,10 +7,7 @@ import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import java.time.Clock;
@@ -28,22 +25,20 @@ public final class RunningBroker {
   private final Vertx vertx;
   private final BrokerVerticle verticle;
   private final String deploymentId;
-  private final HttpClient client;
+  private final java.net.http.HttpClient client;
 
   private RunningBroker(
       Vertx vertx, BrokerVerticle verticle, String deploymentId, int connections) {
     this.vertx = vertx;
     this.verticle = verticle;
     this.deploymentId = deploymentId;
+    // The JDK's client, independent of the Vert.x instance under test, so a test's HTTP calls
+    // never share event loops or a connection pool with the broker.
     this.client =
-        vertx.createHttpClient(
-            // A fresh connection per request: a pooled keep-alive connection occasionally never
-            // sent the next request in these tests (Vert.x 5.0.8 client; the server was idle).
-            new HttpClientOptions()
-                .setDefaultHost("127.0.0.1")
-                .setDefaultPort(verticle.actualHttpPort())
-                .setKeepAlive(false),
-            new PoolOptions().setHttp1MaxSize(connections));
+        java.net.http.HttpClient.newBuilder()
+            .connectTimeout(java.time.Duration.ofSeconds(10))
+            .version(java.net.http.HttpClient.Version.HTTP_1_1)
+            .build();
   }
 
   public static RunningBroker deploy(
@@ -110,12 +105,26 @@ public final class RunningBroker {
   }
 
   public Future<Answer> send(RequestOptions ro, Buffer body) {
-    ro.setIdleTimeout(10_000).setConnectTimeout(10_000);
-    return client
-        .request(ro)
-        .compose(req -> body == null ? req.send() : req.send(body))
-        .compose(resp -> resp.body().map(b -> new Answer(resp.statusCode(), resp.headers(), b)))
-        .timeout(20, java.util.concurrent.TimeUnit.SECONDS);
+    java.net.http.HttpRequest.Builder b =
+        java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + port() + ro.getURI()))
+            .timeout(java.time.Duration.ofSeconds(20))
+            .method(
+                ro.getMethod().name(),
+                body == null
+                    ? java.net.http.HttpRequest.BodyPublishers.noBody()
+                    : java.net.http.HttpRequest.BodyPublishers.ofByteArray(body.getBytes()));
+    if (ro.getHeaders() != null) {
+      ro.getHeaders().forEach(h -> b.header(h.getKey(), h.getValue()));
+    }
+    return Future.fromCompletionStage(
+            client.sendAsync(b.build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray()))
+        .map(
+            r -> {
+              MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+              r.headers().map().forEach((k, v) -> v.forEach(x -> headers.add(k, x)));
+              return new Answer(r.statusCode(), headers, Buffer.buffer(r.body()));
+            });
   }
 
   /** {@code GET uri} with the anti-SSRF header. */
@@ -137,7 +146,6 @@ public final class RunningBroker {
   }
 
   public void undeploy() {
-    client.close().await();
     vertx.undeploy(deploymentId).await();
   }
 }

@@ -210,6 +210,56 @@ class TokenCacheTest {
   }
 
   @Test
+  void manyPrefetchedKeysAreFetchedAFewAtATime(Vertx vertx) {
+    io.vertx.core.json.JsonArray tokens = new io.vertx.core.json.JsonArray();
+    for (int i = 0; i < 200; i++) {
+      tokens.add(
+          new JsonObject()
+              .put("audience", "https://api-" + i)
+              .put("scopes", new io.vertx.core.json.JsonArray().add("read")));
+    }
+    JsonObject config = idp.brokerConfig().put("tokens", tokens);
+    config.getJsonObject("idp").put("maxConcurrentRequests", 4).put("audienceCheck", "warn");
+    java.util.concurrent.atomic.AtomicInteger inFlight =
+        new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger peak =
+        new java.util.concurrent.atomic.AtomicInteger();
+    broker =
+        RunningBroker.deploy(
+            vertx,
+            config,
+            clock,
+            false,
+            events,
+            new CacheListener() {
+              @Override
+              public void fetchStarted(TokenKey key, boolean background) {
+                peak.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+              }
+
+              @Override
+              public void refreshed(Token token, long latencyMillis) {
+                inFlight.decrementAndGet();
+              }
+
+              @Override
+              public void fetchFailed(
+                  TokenKey key,
+                  dev.tokenbroker.broker.idp.IdpException failure,
+                  long latencyMillis,
+                  long next) {
+                inFlight.decrementAndGet();
+              }
+            });
+    for (int i = 0; i < 200; i++) {
+      events.nextRefresh();
+    }
+    assertEquals(200, idp.proxy().tokenRequests(), "each key fetched once, none failed");
+    assertEquals(4, peak.get(), "never more than idp.maxConcurrentRequests at once");
+    assertEquals(200, broker.get("/health/ready").status());
+  }
+
+  @Test
   void anIdpRefusalIsA502WithTheIdpErrorAndIsNotRetriedAtOnce(Vertx vertx) {
     idp.proxy()
         .override(

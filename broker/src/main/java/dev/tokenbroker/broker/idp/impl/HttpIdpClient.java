@@ -56,7 +56,7 @@ public final class HttpIdpClient implements IdpClient {
                 .setConnectTimeout((int) options.requestTimeoutMillis())
                 .setKeepAlive(true)
                 .setKeepAliveTimeout(30),
-            new PoolOptions().setHttp1MaxSize(8));
+            new PoolOptions().setHttp1MaxSize(options.maxConcurrentRequests()));
     String credentials = form(options.clientId()) + ":" + form(options.clientSecret().reveal());
     this.basicAuthorization =
         "Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8));
