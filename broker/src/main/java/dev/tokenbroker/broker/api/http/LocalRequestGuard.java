@@ -2,6 +2,7 @@ package dev.tokenbroker.broker.api.http;
 
 import dev.tokenbroker.broker.token.TokenFailure;
 import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.SocketAddress;
@@ -17,6 +18,14 @@ import io.vertx.core.net.SocketAddress;
 public final class LocalRequestGuard {
 
   public static final String HEADER = "Token-Broker-Request";
+  // Pre-encoded header names: Netty compares them without re-hashing a String per request.
+  private static final CharSequence HEADER_NAME = HttpHeaders.createOptimized(HEADER);
+  private static final CharSequence FORWARDED = HttpHeaders.createOptimized("Forwarded");
+  private static final CharSequence X_FORWARDED_FOR =
+      HttpHeaders.createOptimized("X-Forwarded-For");
+  private static final CharSequence X_FORWARDED_HOST =
+      HttpHeaders.createOptimized("X-Forwarded-Host");
+  private static final CharSequence X_REAL_IP = HttpHeaders.createOptimized("X-Real-IP");
 
   private static final TokenFailure MISSING_HEADER =
       TokenFailure.denied("the header Token-Broker-Request: true is required");
@@ -39,13 +48,13 @@ public final class LocalRequestGuard {
       return REMOTE;
     }
     MultiMap h = req.headers();
-    if (!"true".equals(h.get(HEADER))) {
+    if (!"true".equals(h.get(HEADER_NAME))) {
       return MISSING_HEADER;
     }
-    if (h.contains("Forwarded")
-        || h.contains("X-Forwarded-For")
-        || h.contains("X-Forwarded-Host")
-        || h.contains("X-Real-IP")) {
+    if (h.contains(FORWARDED)
+        || h.contains(X_FORWARDED_FOR)
+        || h.contains(X_FORWARDED_HOST)
+        || h.contains(X_REAL_IP)) {
       return PROXIED;
     }
     HostAndPort authority = req.authority();
@@ -77,6 +86,9 @@ public final class LocalRequestGuard {
     if (host == null) {
       return false;
     }
+    if (host.equals("127.0.0.1")) {
+      return true; // the common case, without parsing
+    }
     if (host.equalsIgnoreCase("localhost")
         || host.equals("[::1]")
         || host.equals("::1")
@@ -86,18 +98,26 @@ public final class LocalRequestGuard {
     if (!host.startsWith("127.")) {
       return false;
     }
-    String[] parts = host.split("\\.", -1);
-    if (parts.length != 4) {
-      return false;
-    }
-    for (String p : parts) {
-      if (p.isEmpty()
-          || p.length() > 3
-          || !p.chars().allMatch(Character::isDigit)
-          || Integer.parseInt(p) > 255) {
+    // A dotted quad 127.a.b.c, each part 0-255, without regex or streams (hot path).
+    int parts = 0;
+    int value = -1;
+    for (int i = 0; i <= host.length(); i++) {
+      char c = i == host.length() ? '.' : host.charAt(i);
+      if (c == '.') {
+        if (value < 0) {
+          return false;
+        }
+        parts++;
+        value = -1;
+      } else if (c >= '0' && c <= '9') {
+        value = value < 0 ? c - '0' : value * 10 + (c - '0');
+        if (value > 255) {
+          return false;
+        }
+      } else {
         return false;
       }
     }
-    return true;
+    return parts == 4;
   }
 }
