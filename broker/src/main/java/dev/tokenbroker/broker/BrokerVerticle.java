@@ -132,7 +132,11 @@ public final class BrokerVerticle extends VerticleBase {
             vertx,
             cache,
             policy,
-            new LocalRequestGuard(options.http().allowNonLoopbackClients()),
+            // Bound to a loopback address, no other host can connect: the per-request peer check
+            // would only repeat what the socket already guarantees.
+            new LocalRequestGuard(
+                options.http().allowNonLoopbackClients()
+                    || LocalRequestGuard.isLoopbackName(options.http().host())),
             readiness,
             metrics,
             dashboard,

@@ -38,6 +38,10 @@ public final class LocalRequestGuard {
 
   private final boolean allowNonLoopbackClients;
 
+  /**
+   * @param allowNonLoopbackClients skip the peer-address check (configured, or pointless because
+   *     the server is bound to a loopback address)
+   */
   public LocalRequestGuard(boolean allowNonLoopbackClients) {
     this.allowNonLoopbackClients = allowNonLoopbackClients;
   }
@@ -82,7 +86,7 @@ public final class LocalRequestGuard {
   }
 
   /** {@code localhost}, a 127.0.0.0/8 dotted quad, or {@code ::1} (bracketed or not). */
-  static boolean isLoopbackName(String host) {
+  public static boolean isLoopbackName(String host) {
     if (host == null) {
       return false;
     }
