@@ -1,0 +1,99 @@
+package dev.tokenbroker.bench.process;
+
+import dev.tokenbroker.bench.servers.BaselineServer;
+import dev.tokenbroker.bench.servers.PlainJwtServer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * A child HTTP server that prints {@code listening on http://127.0.0.1:PORT}: students-rs, the
+ * baseline server, the plain {@code JWTAuthHandler} server.
+ */
+public final class ServerProcess implements AutoCloseable {
+
+  private static final Pattern LISTENING =
+      Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)");
+
+  private final ChildProcess child;
+  private final int port;
+
+  private ServerProcess(ChildProcess child) {
+    this.child = child;
+    try {
+      this.port = Integer.parseInt(child.awaitLine(LISTENING, Duration.ofSeconds(60)).group(1));
+    } catch (RuntimeException e) {
+      child.close();
+      throw e;
+    }
+  }
+
+  /**
+   * students-rs validating tokens of {@code issuer}, or with {@code authEnabled: false} when null.
+   */
+  public static ServerProcess studentsRs(Launcher l, String name, JvmFlags flags, String issuer)
+      throws IOException {
+    String yaml =
+        issuer == null
+            ? "http: {host: 127.0.0.1, port: 0}\nauthEnabled: false\n"
+            : "http: {host: 127.0.0.1, port: 0}\nissuer: \""
+                + issuer
+                + "\"\naudience: \""
+                + BrokerProcess.STUDENTS_API
+                + "\"\n";
+    Path config = l.workDir().resolve(name + ".yaml");
+    Files.writeString(config, yaml);
+    return new ServerProcess(
+        l.startJar(name, flags, l.studentsJar(), List.of("--config", config.toString())));
+  }
+
+  /**
+   * The bare Vert.x server answering {@code body}'s bytes, with a TCP bridge on {@code bridgePort}.
+   */
+  public static ServerProcess baseline(
+      Launcher l, String name, JvmFlags flags, Path body, int bridgePort) throws IOException {
+    return new ServerProcess(
+        l.startMain(
+            name,
+            flags,
+            BaselineServer.class.getName(),
+            List.of("--body", body.toString(), "--bridge-port", Integer.toString(bridgePort))));
+  }
+
+  /** The plain vertx-auth-jwt set-up for {@code GET /students}. */
+  public static ServerProcess plainJwt(
+      Launcher l, String name, JvmFlags flags, String issuer, String jwksUri) throws IOException {
+    return new ServerProcess(
+        l.startMain(
+            name,
+            flags,
+            PlainJwtServer.class.getName(),
+            List.of(
+                "--issuer",
+                issuer,
+                "--audience",
+                BrokerProcess.STUDENTS_API,
+                "--jwks-uri",
+                jwksUri)));
+  }
+
+  public ChildProcess child() {
+    return child;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public String baseUrl() {
+    return "http://127.0.0.1:" + port;
+  }
+
+  @Override
+  public void close() {
+    child.close();
+  }
+}

@@ -1,0 +1,90 @@
+package dev.tokenbroker.bench.suites;
+
+import dev.tokenbroker.bench.BenchContext;
+import dev.tokenbroker.bench.load.BrokerHttpSource;
+import dev.tokenbroker.bench.process.BrokerProcess;
+import dev.tokenbroker.bench.process.JvmFlags;
+import dev.tokenbroker.bench.process.Launcher;
+import dev.tokenbroker.bench.process.MockIdp;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** Starting the broker that holds all the benchmark keys. */
+public final class Brokers {
+
+  /** Concurrent requests when the harness fetches the keys itself (the broker's IdP pool size). */
+  static final int FETCH_CONCURRENCY = 8;
+
+  private Brokers() {}
+
+  /**
+   * Makes the broker's AppCDS archive for the flag sets that use it: one start of the broker
+   * ({@code sidecar-c1} flags, one key) through readiness and a token, then SIGTERM.
+   */
+  public static boolean createCdsArchive(BenchContext ctx) {
+    Launcher l = ctx.launcher();
+    return l.createCdsArchive(
+        extra -> {
+          BrokerProcess b =
+              BrokerProcess.start(
+                  l,
+                  "cds-dump",
+                  JvmFlags.SIDECAR_C1,
+                  extra,
+                  ctx.idp().tokenEndpoint(MockIdp.LONG),
+                  List.of(new BrokerProcess.Key(BrokerProcess.STUDENTS_API, true)));
+          try {
+            b.awaitReady(Duration.ofSeconds(60));
+            l.get(
+                b.baseUrl() + BrokerProcess.tokenPath(BrokerProcess.STUDENTS_API),
+                BrokerProcess.GUARD_HEADER);
+            l.get(b.baseUrl() + "/health/ready", Map.of());
+            return b.child();
+          } catch (RuntimeException e) {
+            b.close();
+            throw e;
+          }
+        });
+  }
+
+  /**
+   * A ready broker holding {@code https://students-api} and {@code https://api-0…api-(N-1)}. With
+   * {@code BENCH_PREFETCH_KEYS=true} the broker prefetches them all; by default only students-api
+   * is prefetched and the harness asks for the others {@value #FETCH_CONCURRENCY} at a time,
+   * because a broker prefetching 1,000 keys at once takes over a minute to become ready (see
+   * section 5c).
+   */
+  static BrokerProcess startWithAllKeys(BenchContext ctx, String name, JvmFlags flags)
+      throws IOException {
+    int keys = ctx.settings().keys();
+    boolean prefetch = ctx.settings().prefetchKeys();
+    BrokerProcess b =
+        BrokerProcess.start(
+            ctx.launcher(),
+            name,
+            flags,
+            ctx.idp().tokenEndpoint(MockIdp.LONG),
+            BrokerProcess.studentsApiAndNumbered(keys, prefetch));
+    try {
+      b.awaitReady(Duration.ofSeconds(prefetch ? 180 : 60));
+      if (!prefetch) {
+        try (BrokerHttpSource source =
+            new BrokerHttpSource(ctx.clientVertx(), b.httpPort(), FETCH_CONCURRENCY)) {
+          source
+              .fetchAll(BrokerProcess.numberedPaths(keys))
+              .toCompletionStage()
+              .toCompletableFuture()
+              .get(120, TimeUnit.SECONDS);
+        }
+      }
+      return b;
+    } catch (Exception e) {
+      b.close();
+      throw new IllegalStateException(
+          name + " could not fetch its keys: " + e + b.child().tail(), e);
+    }
+  }
+}
