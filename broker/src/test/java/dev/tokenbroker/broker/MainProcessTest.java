@@ -4,20 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tokenbroker.broker.testing.BrokerProcess;
 import dev.tokenbroker.broker.testing.RawHttp;
 import dev.tokenbroker.broker.testing.TestIdp;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,9 +24,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(VertxExtension.class)
 class MainProcessTest {
-
-  private static final Pattern LISTENING =
-      Pattern.compile("HTTP API listening on http://127\\.0\\.0\\.1:(\\d+)");
 
   @Test
   void startsLogsOneLinePerStepServesTokensAndStopsOnSigterm(Vertx vertx, @TempDir Path dir)
@@ -50,46 +43,17 @@ class MainProcessTest {
               "tokens:",
               "  - {audience: https://students-api, scopes: [read:students]}",
               ""));
-      ProcessBuilder pb =
-          new ProcessBuilder(
-                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                  "-cp",
-                  System.getProperty("java.class.path"),
-                  "dev.tokenbroker.broker.Main",
-                  "--config",
-                  config.toString())
-              .redirectErrorStream(true);
-      pb.environment().put("BROKER_CLIENT_ID", TestIdp.CLIENT_ID);
-      pb.environment().put("BROKER_CLIENT_SECRET", TestIdp.CLIENT_SECRET);
-      Process p = pb.start();
-      List<String> lines = new CopyOnWriteArrayList<>();
-      Thread reader =
-          new Thread(
-              () -> {
-                try (BufferedReader r =
-                    new BufferedReader(
-                        new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                  String line;
-                  while ((line = r.readLine()) != null) {
-                    lines.add(line);
-                  }
-                } catch (Exception ignored) {
-                  // process ended
-                }
-              });
-      reader.start();
-      int port = -1;
+      BrokerProcess broker =
+          BrokerProcess.start(
+              config,
+              Map.of(
+                  "BROKER_CLIENT_ID",
+                  TestIdp.CLIENT_ID,
+                  "BROKER_CLIENT_SECRET",
+                  TestIdp.CLIENT_SECRET));
+      List<String> lines = broker.lines();
+      int port = broker.port();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (port < 0 && System.nanoTime() < deadline && p.isAlive()) {
-        for (String l : lines) {
-          Matcher m = LISTENING.matcher(l);
-          if (m.find()) {
-            port = Integer.parseInt(m.group(1));
-          }
-        }
-        Thread.onSpinWait();
-      }
-      assertTrue(port > 0, "no listening line: " + lines);
       String token = "";
       while (System.nanoTime() < deadline && !token.contains("access_token")) {
         token =
@@ -99,9 +63,7 @@ class MainProcessTest {
       }
       assertTrue(token.startsWith("HTTP/1.1 200"), token);
 
-      p.toHandle().destroy(); // SIGTERM; Process.destroy() would also close our end of its output
-      assertTrue(p.waitFor(15, TimeUnit.SECONDS), "stops within 15 s of SIGTERM");
-      reader.join(5_000);
+      int exit = broker.stop();
       String all = String.join("\n", lines);
       for (String step :
           List.of(
@@ -121,7 +83,7 @@ class MainProcessTest {
       String accessToken =
           token.substring(token.indexOf("\"access_token\":\"") + 16).split("\"")[0];
       assertFalse(all.contains(accessToken), "the token is never logged");
-      assertEquals(143, p.exitValue(), "exit status of a JVM ended by SIGTERM");
+      assertEquals(143, exit, "exit status of a JVM ended by SIGTERM");
     }
   }
 }

@@ -4,13 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tokenbroker.broker.testing.BrokerProcess;
 import dev.tokenbroker.broker.testing.RawHttp;
 import dev.tokenbroker.broker.testing.TestIdp;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,7 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -59,36 +58,12 @@ class SecretsNeverLeakTest {
               "tokens:",
               "  - {audience: https://students-api, scopes: [read:students]}",
               ""));
-      ProcessBuilder pb =
-          new ProcessBuilder(
-                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                  "-cp",
-                  System.getProperty("java.class.path"),
-                  "dev.tokenbroker.broker.Main",
-                  "--config",
-                  config.toString())
-              .redirectErrorStream(true);
-      pb.environment().put("BROKER_CLIENT_SECRET", TestIdp.CLIENT_SECRET);
-      Process p = pb.start();
-      List<String> log = new CopyOnWriteArrayList<>();
-      Thread reader =
-          new Thread(
-              () -> {
-                try (BufferedReader r =
-                    new BufferedReader(
-                        new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                  String line;
-                  while ((line = r.readLine()) != null) {
-                    log.add(line);
-                  }
-                } catch (Exception ignored) {
-                  // ended
-                }
-              });
-      reader.start();
+      BrokerProcess broker =
+          BrokerProcess.start(config, Map.of("BROKER_CLIENT_SECRET", TestIdp.CLIENT_SECRET));
+      List<String> log = broker.lines();
       List<String> bodies = new ArrayList<>();
       try {
-        int port = awaitPort(log, p);
+        int port = broker.port();
         String ok =
             "/v1/token?audience="
                 + URLEncoder.encode("https://students-api", StandardCharsets.UTF_8);
@@ -134,9 +109,7 @@ class SecretsNeverLeakTest {
         bodies.add(second);
         issued.add(token(second));
       } finally {
-        p.toHandle().destroy();
-        p.waitFor(15, TimeUnit.SECONDS);
-        reader.join(5_000);
+        broker.stop();
       }
       assertEquals(2, issued.size());
       String basic =
@@ -171,20 +144,6 @@ class SecretsNeverLeakTest {
             "a token signature was logged");
       }
     }
-  }
-
-  private static int awaitPort(List<String> log, Process p) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (System.nanoTime() < deadline && p.isAlive()) {
-      for (String l : log) {
-        Matcher m = LISTENING.matcher(l);
-        if (m.find()) {
-          return Integer.parseInt(m.group(1));
-        }
-      }
-      Thread.onSpinWait();
-    }
-    throw new AssertionError("broker did not start: " + log);
   }
 
   private static String get(int port, String target, boolean header) throws Exception {

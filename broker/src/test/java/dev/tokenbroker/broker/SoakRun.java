@@ -2,6 +2,7 @@ package dev.tokenbroker.broker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.tokenbroker.broker.testing.BrokerProcess;
 import dev.tokenbroker.broker.testing.FaultProxy.Mode;
 import dev.tokenbroker.broker.testing.TestIdp;
 import io.vertx.core.Promise;
@@ -12,19 +13,14 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
@@ -42,8 +38,6 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 @EnabledIfSystemProperty(named = "soak.minutes", matches = "\\d+")
 class SoakRun {
 
-  private static final Pattern LISTENING =
-      Pattern.compile("HTTP API listening on http://127\\.0\\.0\\.1:(\\d+)");
   private static final int CALLERS = 32;
   private static final long LIFETIME_SECONDS = 10;
   private static final long CYCLE_MILLIS = 40_000;
@@ -99,45 +93,8 @@ class SoakRun {
               "tokens:",
               "  - {audience: https://students-api, scopes: [read:students]}",
               ""));
-      Process broker =
-          new ProcessBuilder(
-                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                  "-XX:+UseSerialGC",
-                  "-Xmx64m",
-                  "-cp",
-                  System.getProperty("java.class.path"),
-                  "dev.tokenbroker.broker.Main",
-                  "--config",
-                  config.toString())
-              .redirectErrorStream(true)
-              .start();
-      List<String> log = new CopyOnWriteArrayList<>();
-      Thread reader =
-          new Thread(
-              () -> {
-                try (BufferedReader r =
-                    new BufferedReader(
-                        new InputStreamReader(broker.getInputStream(), StandardCharsets.UTF_8))) {
-                  String line;
-                  while ((line = r.readLine()) != null) {
-                    log.add(line);
-                  }
-                } catch (Exception ignored) {
-                  // ended
-                }
-              });
-      reader.setDaemon(true);
-      reader.start();
-      int port = -1;
-      while (port < 0) {
-        for (String l : log) {
-          Matcher m = LISTENING.matcher(l);
-          if (m.find()) {
-            port = Integer.parseInt(m.group(1));
-          }
-        }
-        Thread.onSpinWait();
-      }
+      BrokerProcess broker = BrokerProcess.start(config, Map.of(), "-XX:+UseSerialGC", "-Xmx64m");
+      int port = broker.port();
       HttpClient client =
           vertx.createHttpClient(
               new HttpClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port),
@@ -190,8 +147,7 @@ class SoakRun {
       done.future().await();
       double seconds = (System.currentTimeMillis() - start) / 1000.0;
       int idpCalls = idp.proxy().tokenRequests();
-      broker.toHandle().destroy();
-      broker.waitFor(15, TimeUnit.SECONDS);
+      broker.stop();
       client.close().await();
 
       JsonObject result =
