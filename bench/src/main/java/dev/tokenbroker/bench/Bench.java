@@ -92,6 +92,15 @@ public final class Bench {
                   "skipped: time budget spent (" + Math.round(elapsed) + " s)"));
           continue;
         }
+        if (!idp.isAlive()) {
+          report.error(
+              section.name(),
+              new IllegalStateException(
+                  "not run: the mock IdP (pid "
+                      + idp.pid()
+                      + ") has gone, ended from outside the harness"));
+          continue;
+        }
         System.out.printf("bench: [%4.0f s] section %s%n", elapsed, section.name());
         try {
           switch (section.name()) {

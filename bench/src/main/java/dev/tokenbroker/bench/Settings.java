@@ -20,7 +20,7 @@ import java.util.Set;
  * @param tokens distinct tokens rotating in the students-rs runs [1000]
  * @param connections wrk connection counts for token GET [1,16,64]
  * @param prefetchKeys whether the many-keys brokers prefetch them all (false: the harness fetches
- *     them, 8 at a time) [false]
+ *     them, 8 at a time) [true]
  * @param flags JVM flags of the broker and its baseline in sections 1–3 and 5c [sidecar]
  * @param studentsFlags JVM flags of the three servers of section 4 [jvm-default]
  * @param variants flag sets compared in the footprint section
@@ -59,7 +59,7 @@ public record Settings(
             .map(String::trim)
             .map(Integer::parseInt)
             .toList(),
-        Boolean.parseBoolean(env.getOrDefault("BENCH_PREFETCH_KEYS", "false")),
+        Boolean.parseBoolean(env.getOrDefault("BENCH_PREFETCH_KEYS", "true")),
         JvmFlags.byLabel(env.getOrDefault("BENCH_FLAGS", "sidecar")),
         JvmFlags.byLabel(env.getOrDefault("BENCH_STUDENTS_FLAGS", "jvm-default")),
         List.of(

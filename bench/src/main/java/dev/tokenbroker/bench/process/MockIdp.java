@@ -94,6 +94,15 @@ public final class MockIdp implements AutoCloseable {
     return port;
   }
 
+  /** False when the IdP process has gone (it never exits on its own). */
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
   public String issuer(String id) {
     return "http://127.0.0.1:" + port + "/" + id;
   }

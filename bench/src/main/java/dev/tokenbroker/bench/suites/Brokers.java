@@ -51,11 +51,10 @@ public final class Brokers {
   }
 
   /**
-   * A ready broker holding {@code https://students-api} and {@code https://api-0…api-(N-1)}. With
-   * {@code BENCH_PREFETCH_KEYS=true} the broker prefetches them all; by default only students-api
-   * is prefetched and the harness asks for the others {@value #FETCH_CONCURRENCY} at a time,
-   * because a broker prefetching 1,000 keys at once takes over a minute to become ready (see
-   * section 5c).
+   * A ready broker holding {@code https://students-api} and {@code https://api-0…api-(N-1)}, all
+   * prefetched; with {@code BENCH_PREFETCH_KEYS=false} only students-api is prefetched and the
+   * harness asks for the others {@value #FETCH_CONCURRENCY} at a time (for brokers that start all
+   * prefetches at once, which took minutes before background fetches were capped).
    */
   static BrokerProcess startWithAllKeys(BenchContext ctx, String name, JvmFlags flags)
       throws IOException {
