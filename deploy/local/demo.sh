@@ -24,8 +24,15 @@ for arg in "$@"; do
     --keep) keep=true ;;
     --stop)
       for p in broker students mock-idp; do
-        [ -f "$run/$p.pid" ] && kill "$(cat "$run/$p.pid")" 2>/dev/null || true
-        rm -f "$run/$p.pid"
+        if [ -f "$run/$p.pid" ]; then
+          pid=$(cat "$run/$p.pid")
+          # Only a process this demo started (its command line names this .run folder): a stale
+          # pid file must never kill an unrelated process that reused the pid.
+          if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$run"; then
+            kill "$pid" 2>/dev/null || true
+          fi
+          rm -f "$run/$p.pid"
+        fi
       done
       [ -f "$run/keycloak.pid" ] && "$here/keycloak.sh" stop || true
       exit 0 ;;
