@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tokenbroker.broker.config.ConfigReader;
-import dev.tokenbroker.broker.config.IdpOptions;
 import dev.tokenbroker.broker.idp.impl.HttpIdpClient;
 import dev.tokenbroker.broker.testing.MutableClock;
 import dev.tokenbroker.broker.testing.TestIdp;
@@ -55,14 +53,7 @@ class IdpAnswerTest {
   }
 
   private HttpIdpClient client(JsonObject extra) {
-    JsonObject json =
-        new JsonObject()
-            .put("tokenEndpoint", idp.tokenEndpoint())
-            .put("clientId", TestIdp.CLIENT_ID)
-            .put("clientSecret", TestIdp.CLIENT_SECRET)
-            .put("maxResponseBytes", 4096)
-            .mergeIn(extra);
-    return new HttpIdpClient(vertx, new IdpOptions(new ConfigReader("idp", json)), clock);
+    return idp.client(vertx, clock, new JsonObject().put("maxResponseBytes", 4096).mergeIn(extra));
   }
 
   private void answer(int status, String body, String... headers) {

@@ -50,14 +50,7 @@ class IdpWireFormatTest {
   }
 
   private HttpIdpClient client(JsonObject overrides) {
-    JsonObject json =
-        new JsonObject()
-            .put("tokenEndpoint", idp.tokenEndpoint())
-            .put("clientId", TestIdp.CLIENT_ID)
-            .put("clientSecret", TestIdp.CLIENT_SECRET)
-            .mergeIn(overrides);
-    return new HttpIdpClient(
-        vertx, new IdpOptions(new ConfigReader("idp", json)), Clock.systemUTC());
+    return idp.client(vertx, Clock.systemUTC(), overrides);
   }
 
   private static Map<String, String> form(String body) {

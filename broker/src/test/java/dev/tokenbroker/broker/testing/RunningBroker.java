@@ -27,8 +27,7 @@ public final class RunningBroker {
   private final String deploymentId;
   private final java.net.http.HttpClient client;
 
-  private RunningBroker(
-      Vertx vertx, BrokerVerticle verticle, String deploymentId, int connections) {
+  private RunningBroker(Vertx vertx, BrokerVerticle verticle, String deploymentId) {
     this.vertx = vertx;
     this.verticle = verticle;
     this.deploymentId = deploymentId;
@@ -52,7 +51,7 @@ public final class RunningBroker {
       v.listener(l);
     }
     String id = vertx.deployVerticle(v).await();
-    return new RunningBroker(vertx, v, id, 64);
+    return new RunningBroker(vertx, v, id);
   }
 
   public BrokerVerticle verticle() {

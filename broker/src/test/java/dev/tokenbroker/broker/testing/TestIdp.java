@@ -76,6 +76,25 @@ public final class TestIdp implements AutoCloseable {
     return proxy.url("/default/token");
   }
 
+  /**
+   * An IdP client for this IdP (through the proxy), configured like the broker's {@code idp}
+   * section with {@code overrides} merged in.
+   */
+  public dev.tokenbroker.broker.idp.impl.HttpIdpClient client(
+      Vertx vertx, Clock clock, JsonObject overrides) {
+    JsonObject json =
+        new JsonObject()
+            .put("tokenEndpoint", tokenEndpoint())
+            .put("clientId", CLIENT_ID)
+            .put("clientSecret", CLIENT_SECRET)
+            .mergeIn(overrides);
+    return new dev.tokenbroker.broker.idp.impl.HttpIdpClient(
+        vertx,
+        new dev.tokenbroker.broker.config.IdpOptions(
+            new dev.tokenbroker.broker.config.ConfigReader("idp", json)),
+        clock);
+  }
+
   /** A minimal valid broker configuration against this IdP. */
   public JsonObject brokerConfig() {
     return new JsonObject()
