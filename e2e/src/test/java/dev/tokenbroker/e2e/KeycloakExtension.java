@@ -33,7 +33,7 @@ public final class KeycloakExtension implements BeforeAllCallback, ParameterReso
       Prerequisites.missing(
           "Keycloak distribution not found ("
               + kcSh
-              + "): `mvn -B -pl e2e process-test-resources` unpacks it");
+              + "): `mvn -B -pl e2e -am process-test-resources` unpacks it");
     }
   }
 

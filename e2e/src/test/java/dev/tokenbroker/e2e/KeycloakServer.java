@@ -84,7 +84,7 @@ final class KeycloakServer implements ExtensionContext.Store.CloseableResource {
     Path kcSh = home.resolve("bin/kc.sh");
     if (!Files.isRegularFile(kcSh)) {
       throw new IllegalStateException(
-          kcSh + " not found: run `mvn -f e2e/pom.xml process-test-resources` to unpack Keycloak");
+          kcSh + " not found: run `mvn -B -pl e2e -am process-test-resources` to unpack Keycloak");
     }
     if (!Files.isRegularFile(realmFile)) {
       throw new IllegalStateException("realm file not found: " + realmFile);
