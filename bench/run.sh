@@ -39,8 +39,9 @@ need mvn maven
 
 if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
   log "building broker, students-rs and bench"
-  mvn -B -q -f "$ROOT/pom.xml" -DskipTests package -pl broker,students-rs
-  mvn -B -q -f "$BENCH_DIR/pom.xml" -DskipTests package
+  # One reactor build: bench uses the shared `testing` module (child-process launcher), which is
+  # not installed in ~/.m2, so bench cannot be built on its own with -f bench/pom.xml.
+  mvn -B -q -f "$ROOT/pom.xml" -DskipTests package -pl broker,students-rs,bench -am
 fi
 for f in "$ROOT/broker/target/broker.jar" "$ROOT/students-rs/target/students-rs.jar" \
          "$BENCH_DIR/target/classpath.txt"; do

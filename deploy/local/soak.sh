@@ -9,6 +9,6 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 minutes=${1:-5}
 cd "$root"
-mvn -B -q -ntp -pl broker test -Dtest=SoakRun -Dsoak.minutes="$minutes" -Dsurefire.failIfNoSpecifiedTests=false \
+mvn -B -q -ntp -pl broker -am test -Dtest=SoakRun -Dsoak.minutes="$minutes" -Dsurefire.failIfNoSpecifiedTests=false \
   -Dspotless.check.skip=true 2>&1 | sed -n '/^SOAK {/,/^}/p'
 echo "(also written to broker/target/soak.json)"

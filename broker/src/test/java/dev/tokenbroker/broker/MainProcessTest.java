@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tokenbroker.broker.testing.BrokerProcess;
-import dev.tokenbroker.broker.testing.RawHttp;
 import dev.tokenbroker.broker.testing.TestIdp;
+import dev.tokenbroker.testing.RawHttp;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import java.nio.file.Files;
@@ -51,7 +51,6 @@ class MainProcessTest {
                   TestIdp.CLIENT_ID,
                   "BROKER_CLIENT_SECRET",
                   TestIdp.CLIENT_SECRET));
-      List<String> lines = broker.lines();
       int port = broker.port();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       String token = "";
@@ -64,6 +63,7 @@ class MainProcessTest {
       assertTrue(token.startsWith("HTTP/1.1 200"), token);
 
       int exit = broker.stop();
+      List<String> lines = broker.lines();
       String all = String.join("\n", lines);
       for (String step :
           List.of(

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tokenbroker.broker.testing.BrokerProcess;
-import dev.tokenbroker.broker.testing.RawHttp;
 import dev.tokenbroker.broker.testing.TestIdp;
+import dev.tokenbroker.testing.RawHttp;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
@@ -60,7 +60,6 @@ class SecretsNeverLeakTest {
               ""));
       BrokerProcess broker =
           BrokerProcess.start(config, Map.of("BROKER_CLIENT_SECRET", TestIdp.CLIENT_SECRET));
-      List<String> log = broker.lines();
       List<String> bodies = new ArrayList<>();
       try {
         int port = broker.port();
@@ -111,6 +110,7 @@ class SecretsNeverLeakTest {
       } finally {
         broker.stop();
       }
+      List<String> log = broker.lines();
       assertEquals(2, issued.size());
       String basic =
           Base64.getEncoder()

@@ -4,7 +4,6 @@ import static dev.tokenbroker.e2e.KeycloakServer.BROKER_CLIENT_ID;
 import static dev.tokenbroker.e2e.KeycloakServer.STUDENTS_AUDIENCE;
 import static dev.tokenbroker.e2e.KeycloakServer.STUDENTS_SCOPE;
 import static java.util.concurrent.TimeUnit.SECONDS;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -52,11 +51,11 @@ final class Apps {
     this.dir = dir;
   }
 
-  /** Skips (visibly) while a jar the test needs is missing, like {@code FullFlowE2ETest}. */
-  static void assumeJars(boolean students) {
-    assumeTrue(Files.isRegularFile(BROKER_JAR), "broker jar not built: " + BROKER_JAR);
+  /** The jars the test runs: a missing one skips it, or fails it with {@code CI=true}. */
+  static void requireJars(boolean students) {
+    Prerequisites.jar("broker", BROKER_JAR);
     if (students) {
-      assumeTrue(Files.isRegularFile(STUDENTS_JAR), "students-rs jar not built: " + STUDENTS_JAR);
+      Prerequisites.jar("students-rs", STUDENTS_JAR);
     }
   }
 

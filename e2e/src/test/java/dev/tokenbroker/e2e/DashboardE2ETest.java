@@ -57,7 +57,7 @@ class DashboardE2ETest {
   static final class Requirements implements BeforeEachCallback {
     @Override
     public void beforeEach(ExtensionContext context) {
-      Apps.assumeJars(false);
+      Apps.requireJars(false);
       chromiumBin = ExternalTool.require("chromium", "chromium");
     }
   }

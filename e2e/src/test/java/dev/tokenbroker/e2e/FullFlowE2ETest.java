@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -48,7 +47,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * The whole flow against a real Keycloak: the broker jar fetches and refreshes tokens, the
  * students-rs jar validates them. Each test starts its own broker and students-rs JVMs (logs under
  * {@code target/full-flow/<test>/}) and stops them when it ends, pass or fail. Skipped while either
- * jar is missing.
+ * jar is missing, failed instead with {@code CI=true}.
  *
  * <p>Each step awaits its {@code Future} on the JUnit thread (never an event loop) with a deadline,
  * so a scenario reads top to bottom; waiting is done by polling on a Vert.x timer.
@@ -86,15 +85,16 @@ class FullFlowE2ETest {
   private record BrokerSetup(ClientAuthMethod authMethod, String tokenEndpoint, boolean prefetch) {}
 
   /**
-   * Skips each test, visibly, while a jar is missing. A callback rather than an assumption in
-   * {@code @BeforeEach}: callbacks run before the {@code @BeforeEach} parameters are resolved, so a
-   * skipped run does not start Keycloak for nothing.
+   * Skips each test, visibly, while a jar is missing, or fails it with {@code CI=true} (see {@link
+   * Prerequisites}). A callback rather than a check in {@code @BeforeEach}: callbacks run before
+   * the {@code @BeforeEach} parameters are resolved, so such a run does not start Keycloak for
+   * nothing.
    */
   static final class RequireJars implements BeforeEachCallback {
     @Override
     public void beforeEach(ExtensionContext context) {
-      assumeTrue(Files.isRegularFile(BROKER_JAR), "broker jar not built: " + BROKER_JAR);
-      assumeTrue(Files.isRegularFile(STUDENTS_JAR), "students-rs jar not built: " + STUDENTS_JAR);
+      Prerequisites.jar("broker", BROKER_JAR);
+      Prerequisites.jar("students-rs", STUDENTS_JAR);
     }
   }
 

@@ -1,18 +1,15 @@
 package dev.tokenbroker.e2e;
 
+import dev.tokenbroker.testing.ChildProcess;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.BufferedReader;
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,9 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -42,104 +37,67 @@ final class HeadlessChromium implements AutoCloseable {
   private static final Pattern DEVTOOLS =
       Pattern.compile("DevTools listening on (ws://127\\.0\\.0\\.1:(\\d+)/\\S+)");
   private static final Duration START_DEADLINE = Duration.ofSeconds(60);
-  private static final Duration STOP_GRACE = Duration.ofSeconds(10);
   private static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
 
-  private final Process process;
-  private final Thread jvmExitHook;
+  private final ChildProcess child;
   private final Path profile;
-  private final Path logFile;
-  private final CompletableFuture<Integer> port = new CompletableFuture<>();
+  private final int port;
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final List<Session> sessions = new CopyOnWriteArrayList<>();
 
-  private HeadlessChromium(Process process, Path profile, Path logFile) {
-    this.process = process;
-    this.jvmExitHook = ProcessTree.killOnJvmExit(process);
+  private HeadlessChromium(ChildProcess child, Path profile, int port) {
+    this.child = child;
     this.profile = profile;
-    this.logFile = logFile;
+    this.port = port;
   }
 
   /**
-   * Starts {@code executable} headless on {@code about:blank}, its output copied to {@code
-   * logFile}, and returns once it prints where DevTools listens.
+   * Starts {@code executable} headless on {@code about:blank}, its output going to {@code logFile},
+   * and returns once it prints where DevTools listens.
    */
   static HeadlessChromium launch(Path executable, Path logFile) throws IOException {
     Path profile = Files.createTempDirectory("e2e-chromium-profile");
-    Files.createDirectories(logFile.getParent());
-    ProcessBuilder builder =
-        new ProcessBuilder(
-                executable.toString(),
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                // Containers often have a 64 MB /dev/shm, too small for Chromium's renderers.
-                "--disable-dev-shm-usage",
-                "--user-data-dir=" + profile,
-                "--remote-debugging-address=127.0.0.1",
-                "--remote-debugging-port=0",
-                "about:blank")
-            .redirectErrorStream(true);
-    Process process;
+    ChildProcess child;
     try {
-      process = builder.start();
-    } catch (IOException e) {
+      child =
+          ChildProcess.command(
+                  "chromium",
+                  List.of(
+                      executable.toString(),
+                      "--headless",
+                      "--no-sandbox",
+                      "--disable-gpu",
+                      "--disable-quic",
+                      "--no-first-run",
+                      "--disable-background-networking",
+                      "--disable-component-update",
+                      "--disable-sync",
+                      // Containers often have a 64 MB /dev/shm, too small for Chromium's renderers.
+                      "--disable-dev-shm-usage",
+                      "--user-data-dir=" + profile,
+                      "--remote-debugging-address=127.0.0.1",
+                      "--remote-debugging-port=0",
+                      "about:blank"))
+              .log(logFile)
+              .start();
+    } catch (RuntimeException e) {
       deleteTree(profile);
-      throw new UncheckedIOException("cannot start " + executable, e);
+      throw e;
     }
-    HeadlessChromium chromium = new HeadlessChromium(process, profile, logFile);
-    Thread pump = new Thread(chromium::copyOutput, "chromium-output");
-    pump.setDaemon(true);
-    pump.start();
     try {
-      chromium.port.get(START_DEADLINE.toSeconds(), TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      chromium.close();
-      throw new IllegalStateException("interrupted while starting Chromium", e);
-    } catch (ExecutionException | TimeoutException e) {
-      chromium.close();
-      throw new IllegalStateException(
-          "Chromium printed no DevTools address within "
-              + START_DEADLINE.toSeconds()
-              + " s; see "
-              + logFile,
-          e);
-    }
-    return chromium;
-  }
-
-  private void copyOutput() {
-    try (BufferedReader in =
-            new BufferedReader(
-                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-        BufferedWriter log = Files.newBufferedWriter(logFile, StandardCharsets.UTF_8)) {
-      String line;
-      while ((line = in.readLine()) != null) {
-        log.write(line);
-        log.newLine();
-        log.flush();
-        Matcher m = DEVTOOLS.matcher(line);
-        if (!port.isDone() && m.find()) {
-          port.complete(Integer.parseInt(m.group(2)));
-        }
-      }
-    } catch (IOException e) {
-      port.completeExceptionally(e);
-    } finally {
-      port.completeExceptionally(new IllegalStateException("Chromium exited"));
+      int port = Integer.parseInt(child.awaitLine(DEVTOOLS, START_DEADLINE).group(2));
+      return new HeadlessChromium(child, profile, port);
+    } catch (RuntimeException e) {
+      child.close();
+      deleteTree(profile);
+      throw new IllegalStateException("Chromium printed no DevTools address: " + e.getMessage(), e);
     }
   }
 
   /** Attaches to the browser's first page target (opening one if there is none). */
   Session openPage() throws Exception {
-    String base = "http://127.0.0.1:" + port.join();
+    String base = "http://127.0.0.1:" + port;
     JsonArray targets =
         new JsonArray(fetch(HttpRequest.newBuilder(URI.create(base + "/json/list"))));
     JsonObject page =
@@ -182,17 +140,14 @@ final class HeadlessChromium implements AutoCloseable {
   }
 
   Path logFile() {
-    return logFile;
+    return child.log();
   }
 
   /** Stops Chromium and every process it started, then deletes the profile; safe to call twice. */
   @Override
   public void close() {
     sessions.forEach(Session::close);
-    if (process.isAlive()) {
-      ProcessTree.stop(process, STOP_GRACE);
-    }
-    ProcessTree.forgetJvmExitHook(jvmExitHook);
+    child.close();
     deleteTree(profile);
   }
 

@@ -1,6 +1,8 @@
 package dev.tokenbroker.e2e;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
@@ -14,11 +16,26 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * <p>Paths come from system properties that the module's surefire configuration sets: {@code
  * keycloak.home}, {@code realm.file} and {@code e2e.work.dir} (Keycloak's log goes to {@code
  * keycloak.log} there).
+ *
+ * <p>Before a class's tests run, a missing Keycloak distribution (not unpacked under {@code
+ * keycloak.home}) is a missing {@link Prerequisites prerequisite}: the class is skipped, or fails
+ * with {@code CI=true}.
  */
-public final class KeycloakExtension implements ParameterResolver {
+public final class KeycloakExtension implements BeforeAllCallback, ParameterResolver {
 
   private static final ExtensionContext.Namespace NAMESPACE =
       ExtensionContext.Namespace.create(KeycloakExtension.class);
+
+  @Override
+  public void beforeAll(ExtensionContext context) {
+    Path kcSh = requiredPath("keycloak.home").resolve("bin/kc.sh");
+    if (!Files.isRegularFile(kcSh)) {
+      Prerequisites.missing(
+          "Keycloak distribution not found ("
+              + kcSh
+              + "): `mvn -B -pl e2e -am process-test-resources` unpacks it");
+    }
+  }
 
   @Override
   public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {

@@ -1,5 +1,6 @@
 package dev.tokenbroker.e2e;
 
+import dev.tokenbroker.testing.ChildProcess;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -48,8 +49,7 @@ final class KeycloakServer implements ExtensionContext.Store.CloseableResource {
   private static final String ADMIN_USER = "admin";
   private static final String KEY_PROVIDER_TYPE = "org.keycloak.keys.KeyProvider";
 
-  private final Process process;
-  private final Thread jvmExitHook;
+  private final ChildProcess process;
   private final URI baseUri;
   private final String adminPassword;
   private final String brokerClientSecret;
@@ -62,14 +62,13 @@ final class KeycloakServer implements ExtensionContext.Store.CloseableResource {
   record KeyRotation(Set<String> oldKids, String newKid) {}
 
   private KeycloakServer(
-      Process process,
+      ChildProcess process,
       URI baseUri,
       String adminPassword,
       String brokerClientSecret,
       Path logFile,
       HttpClient http) {
     this.process = process;
-    this.jvmExitHook = ProcessTree.killOnJvmExit(process);
     this.baseUri = baseUri;
     this.adminPassword = adminPassword;
     this.brokerClientSecret = brokerClientSecret;
@@ -85,7 +84,7 @@ final class KeycloakServer implements ExtensionContext.Store.CloseableResource {
     Path kcSh = home.resolve("bin/kc.sh");
     if (!Files.isRegularFile(kcSh)) {
       throw new IllegalStateException(
-          kcSh + " not found: run `mvn -f e2e/pom.xml process-test-resources` to unpack Keycloak");
+          kcSh + " not found: run `mvn -B -pl e2e -am process-test-resources` to unpack Keycloak");
     }
     if (!Files.isRegularFile(realmFile)) {
       throw new IllegalStateException("realm file not found: " + realmFile);
@@ -105,38 +104,40 @@ final class KeycloakServer implements ExtensionContext.Store.CloseableResource {
     String adminPassword = randomSecret();
     String clientSecret = randomSecret();
 
-    ProcessBuilder builder =
-        new ProcessBuilder(
-                "/bin/bash",
-                kcSh.toString(),
-                "start-dev",
-                "--http-host=127.0.0.1",
-                "--http-port=" + httpPort,
-                "--hostname=" + baseUri,
-                "--http-management-port=" + managementPort,
-                "--db=dev-mem",
-                "--import-realm")
-            .directory(home.toFile())
-            .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.to(logFile.toFile()));
-    Map<String, String> env = builder.environment();
-    // Whatever KC_* the developer has exported must not reconfigure the test server.
-    env.keySet().removeIf(name -> name.startsWith("KC_") || name.startsWith("KEYCLOAK_"));
-    env.put("JAVA_HOME", System.getProperty("java.home"));
-    env.put("JAVA_OPTS_KC_HEAP", "-Xms64m -Xmx768m");
-    env.put("KC_BOOTSTRAP_ADMIN_USERNAME", ADMIN_USER);
-    env.put("KC_BOOTSTRAP_ADMIN_PASSWORD", adminPassword);
-    // realm-demo.json reads the client secret from this variable at import time.
-    env.put("TOKEN_BROKER_CLIENT_SECRET", clientSecret);
-
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     long started = System.nanoTime();
-    Process process;
-    try {
-      process = builder.start();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot start " + kcSh, e);
-    }
+    ChildProcess process =
+        ChildProcess.command(
+                "keycloak",
+                List.of(
+                    "/bin/bash",
+                    kcSh.toString(),
+                    "start-dev",
+                    "--http-host=127.0.0.1",
+                    "--http-port=" + httpPort,
+                    "--hostname=" + baseUri,
+                    "--http-management-port=" + managementPort,
+                    "--db=dev-mem",
+                    "--import-realm"))
+            .directory(home)
+            .log(logFile)
+            // Whatever KC_* the developer has exported must not reconfigure the test server.
+            .withoutEnv(name -> name.startsWith("KC_") || name.startsWith("KEYCLOAK_"))
+            .env(
+                Map.of(
+                    "JAVA_HOME",
+                    System.getProperty("java.home"),
+                    "JAVA_OPTS_KC_HEAP",
+                    "-Xms64m -Xmx768m",
+                    "KC_BOOTSTRAP_ADMIN_USERNAME",
+                    ADMIN_USER,
+                    "KC_BOOTSTRAP_ADMIN_PASSWORD",
+                    adminPassword,
+                    // realm-demo.json reads the client secret from this variable at import time.
+                    "TOKEN_BROKER_CLIENT_SECRET",
+                    clientSecret))
+            .closeGrace(STOP_GRACE)
+            .start();
     KeycloakServer server =
         new KeycloakServer(process, baseUri, adminPassword, clientSecret, logFile, http);
     try {
@@ -361,24 +362,13 @@ final class KeycloakServer implements ExtensionContext.Store.CloseableResource {
   }
 
   private String logTail() {
-    try {
-      List<String> lines = Files.readAllLines(logFile);
-      return "last lines of "
-          + logFile
-          + ":\n"
-          + String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
-    } catch (IOException e) {
-      return "see " + logFile;
-    }
+    return "last lines of " + logFile + ":\n" + process.tail(30);
   }
 
   /** Stops Keycloak and every process it started; safe to call twice. */
   @Override
   public void close() {
-    if (process.isAlive()) {
-      ProcessTree.stop(process, STOP_GRACE);
-    }
-    ProcessTree.forgetJvmExitHook(jvmExitHook);
+    process.close();
   }
 
   static int freePort() {

@@ -2,14 +2,16 @@ package dev.tokenbroker.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.tokenbroker.testing.ChildProcess;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,27 +31,25 @@ class LabFlowDemoTest {
   void theDemoPrintsATokenAndTheStudents() throws Exception {
     Path root = Path.of("..").toAbsolutePath().normalize();
     Path script = root.resolve("deploy/local/demo.sh");
-    assumeTrue(Files.exists(root.resolve("broker/target/broker.jar")), "broker jar not built");
+    Prerequisites.jar("broker", root.resolve("broker/target/broker.jar"));
     Path out = Path.of("target", "demo.log").toAbsolutePath();
-    ProcessBuilder pb =
-        new ProcessBuilder("bash", script.toString())
-            .directory(root.toFile())
-            .redirectErrorStream(true)
-            .redirectOutput(out.toFile());
-    pb.environment().put("IDP_PORT", Integer.toString(freePort()));
-    pb.environment().put("BROKER_PORT", Integer.toString(freePort()));
-    pb.environment().put("BRIDGE_PORT", Integer.toString(freePort()));
-    pb.environment().put("STUDENTS_PORT", Integer.toString(freePort()));
-    Process p = pb.start();
-    Thread hook = ProcessTree.killOnJvmExit(p);
-    try {
-      assertTrue(p.waitFor(240, TimeUnit.SECONDS), "demo finished within 4 minutes");
-    } finally {
-      ProcessTree.stop(p, java.time.Duration.ofSeconds(10));
-      ProcessTree.forgetJvmExitHook(hook);
+    int exit;
+    try (ChildProcess demo =
+        ChildProcess.command("demo", List.of("bash", script.toString()))
+            .directory(root)
+            .log(out)
+            .env(
+                Map.of(
+                    "IDP_PORT", Integer.toString(freePort()),
+                    "BROKER_PORT", Integer.toString(freePort()),
+                    "BRIDGE_PORT", Integer.toString(freePort()),
+                    "STUDENTS_PORT", Integer.toString(freePort())))
+            .start()) {
+      assertTrue(demo.waitFor(Duration.ofSeconds(240)), "demo finished within 4 minutes");
+      exit = demo.exitValue();
     }
     String text = Files.readString(out, StandardCharsets.UTF_8);
-    assertEquals(0, p.exitValue(), text);
+    assertEquals(0, exit, text);
     assertTrue(
         text.matches(
             "(?s).*\\{\"access_token\":\"ey[^\"]+\",\"token_type\":\"Bearer\",\"expires_in\":\\d+,\"expires_at\":\\d+,\"scope\":\"read:students\"}.*"),

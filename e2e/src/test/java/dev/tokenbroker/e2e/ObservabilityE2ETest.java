@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tokenbroker.testing.ChildProcess;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -97,7 +98,7 @@ class ObservabilityE2ETest {
   static final class Requirements implements BeforeEachCallback {
     @Override
     public void beforeEach(ExtensionContext context) {
-      Apps.assumeJars(true);
+      Apps.requireJars(true);
       prometheusBin = ExternalTool.require("prometheus", "prometheus");
       promtoolBin = ExternalTool.require("promtool", "prometheus");
     }
@@ -131,24 +132,21 @@ class ObservabilityE2ETest {
           config.toString());
 
       Path storage = Files.createTempDirectory("e2e-prometheus-tsdb");
-      Process prometheus = null;
-      Thread exitHook = null;
-      try {
-        int port = KeycloakServer.freePort();
-        String base = "http://127.0.0.1:" + port;
-        prometheus =
-            new ProcessBuilder(
-                    prometheusBin.toString(),
-                    "--config.file=" + config,
-                    "--storage.tsdb.path=" + storage,
-                    "--web.listen-address=127.0.0.1:" + port,
-                    "--web.enable-lifecycle")
-                .directory(dir.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(dir.resolve("prometheus.log").toFile())
-                .start();
-        exitHook = ProcessTree.killOnJvmExit(prometheus);
-        Process running = prometheus;
+      int port = KeycloakServer.freePort();
+      String base = "http://127.0.0.1:" + port;
+      try (ChildProcess running =
+          ChildProcess.command(
+                  "prometheus",
+                  List.of(
+                      prometheusBin.toString(),
+                      "--config.file=" + config,
+                      "--storage.tsdb.path=" + storage,
+                      "--web.listen-address=127.0.0.1:" + port,
+                      "--web.enable-lifecycle"))
+              .directory(dir)
+              .log(dir.resolve("prometheus.log"))
+              .closeGrace(STOP_GRACE)
+              .start()) {
         Poll.until(
                 vertx,
                 () -> aliveOrFail(running, dir).compose(v -> apps.get(base + "/-/ready")),
@@ -199,10 +197,6 @@ class ObservabilityE2ETest {
           }
         }
       } finally {
-        if (prometheus != null) {
-          ProcessTree.stop(prometheus, STOP_GRACE);
-          ProcessTree.forgetJvmExitHook(exitHook);
-        }
         deleteTree(storage);
       }
     }
@@ -341,7 +335,7 @@ class ObservabilityE2ETest {
     return names;
   }
 
-  private static Future<Void> aliveOrFail(Process process, Path dir) {
+  private static Future<Void> aliveOrFail(ChildProcess process, Path dir) {
     if (process.isAlive()) {
       return Future.succeededFuture();
     }
@@ -359,20 +353,18 @@ class ObservabilityE2ETest {
    */
   private static void runTool(Path workDir, String name, String... command) throws Exception {
     Path log = KeycloakExtension.workDir().resolve("observability").resolve(name + ".log");
-    Process process =
-        new ProcessBuilder(command)
-            .directory(workDir.toFile())
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
     String what = String.join(" ", command) + " (in " + workDir + ")";
-    if (!process.waitFor(60, SECONDS)) {
-      process.destroyForcibly();
-      throw new AssertionError(what + " did not finish within 60 s; see " + log);
+    int exit;
+    try (ChildProcess process =
+        ChildProcess.command(name, List.of(command)).directory(workDir).log(log).start()) {
+      if (!process.waitFor(Duration.ofSeconds(60))) {
+        throw new AssertionError(what + " did not finish within 60 s; see " + log);
+      }
+      exit = process.exitValue();
     }
     String output = Files.readString(log);
-    System.out.printf("$ %s -> exit %d%n%s", what, process.exitValue(), output.indent(2));
-    assertEquals(0, process.exitValue(), what + " failed:\n" + output);
+    System.out.printf("$ %s -> exit %d%n%s", what, exit, output.indent(2));
+    assertEquals(0, exit, what + " failed:\n" + output);
   }
 
   /** Each scrape target's job, health and last error, for a failure message. */

@@ -8,14 +8,14 @@ import dev.tokenbroker.students.support.Await;
 import dev.tokenbroker.students.support.JwksServer;
 import dev.tokenbroker.students.support.TestKeys;
 import dev.tokenbroker.students.support.TestTokens;
+import dev.tokenbroker.testing.ChildProcess;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.client.WebClient;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -46,36 +46,29 @@ class StudentsJarIT {
     Await.result(vertx.close());
   }
 
-  /** Starts the jar with stdout going to {@code out} (a file, read while the process runs). */
-  private static Process launch(Path config, Path out) throws IOException {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  /** Starts the jar; stdout goes to {@code out}, stderr to {@code out.err}. */
+  private static ChildProcess launch(Path config, Path out) {
     String jar = System.getProperty("students.jar", "target/students-rs.jar");
-    return new ProcessBuilder(java, "-Xmx128m", "-jar", jar, "--config", config.toString())
-        .redirectOutput(out.toFile())
+    return ChildProcess.java(
+            "students-rs", List.of("-Xmx128m", "-jar", jar, "--config", config.toString()))
+        .log(out)
+        .stderr(out.resolveSibling(out.getFileName() + ".err"))
         .start();
   }
 
-  /** Waits (polling the log file) for a line matching {@code pattern}; returns it. */
-  private static String await(Path out, Pattern pattern) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (System.nanoTime() < deadline) {
-      for (String line : Files.readAllLines(out, StandardCharsets.UTF_8)) {
-        if (pattern.matcher(line).find()) {
-          return line;
-        }
-      }
-      Thread.sleep(50); // polling a child process's log file; no event to wait on
-    }
-    throw new AssertionError("no line matching " + pattern + " in:\n" + Files.readString(out));
+  /** Waits up to 30 s for a line matching {@code pattern}; returns it. */
+  private static String await(ChildProcess process, Pattern pattern) {
+    return process.awaitLine(pattern, Duration.ofSeconds(30)).group();
   }
 
   @Test
   void badConfigurationExitsWithStatus2() throws Exception {
     Path config = Files.writeString(dir.resolve("bad.yaml"), "issuer: https://idp.example/\n");
-    Process process = launch(config, dir.resolve("bad.out"));
-    assertTrue(process.waitFor(30, TimeUnit.SECONDS));
-    assertEquals(2, process.exitValue());
-    String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    try (ChildProcess process = launch(config, dir.resolve("bad.out"))) {
+      assertTrue(process.waitFor(Duration.ofSeconds(30)));
+      assertEquals(2, process.exitValue());
+    }
+    String err = Files.readString(dir.resolve("bad.out.err"), StandardCharsets.UTF_8);
     assertEquals("config error: audience: required", err.trim());
   }
 
@@ -92,9 +85,8 @@ class StudentsJarIT {
                 "jwksUri: " + idp.jwksUri(),
                 ""));
     Path out = dir.resolve("good.out");
-    Process process = launch(Files.writeString(dir.resolve("good.yaml"), yaml), out);
-    try {
-      Matcher m = LISTENING.matcher(await(out, LISTENING));
+    try (ChildProcess process = launch(Files.writeString(dir.resolve("good.yaml"), yaml), out)) {
+      Matcher m = LISTENING.matcher(await(process, LISTENING));
       assertTrue(m.find());
       int port = Integer.parseInt(m.group(1));
       String log = Files.readString(out);
@@ -112,7 +104,7 @@ class StudentsJarIT {
                       .send())
               .statusCode();
       assertEquals(200, status);
-      await(out, Pattern.compile("GET /students status=200 .* client=client-123"));
+      await(process, Pattern.compile("GET /students status=200 .* client=client-123"));
 
       // Main turns Vert.x metrics on into the registry /metrics serves.
       String metrics =
@@ -123,13 +115,10 @@ class StudentsJarIT {
           metrics);
       assertFalse(metrics.contains(token.split("\\.")[1]), "token in /metrics");
 
-      process.destroy();
-      assertTrue(process.waitFor(20, TimeUnit.SECONDS));
+      assertTrue(process.terminate(Duration.ofSeconds(20)), "stopped within 20 s of SIGTERM");
       assertEquals(143, process.exitValue());
-      await(out, Pattern.compile("\"message\":\"stopped\""));
+      await(process, Pattern.compile("\"message\":\"stopped\""));
       assertFalse(Files.readString(out).contains(token.split("\\.")[1]), "token logged");
-    } finally {
-      process.destroyForcibly();
     }
   }
 }

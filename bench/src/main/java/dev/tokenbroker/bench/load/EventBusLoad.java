@@ -1,5 +1,6 @@
 package dev.tokenbroker.bench.load;
 
+import dev.tokenbroker.testing.ChildProcess;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -59,7 +60,7 @@ public final class EventBusLoad {
     conns.forEach(c -> c.stopping = true);
     long drainDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     while (conns.stream().anyMatch(c -> c.inFlight > 0) && System.nanoTime() < drainDeadline) {
-      sleepMillis(10);
+      ChildProcess.pause(10);
     }
     await(client.close(), 5);
     Latencies all = new Latencies();
@@ -173,16 +174,7 @@ public final class EventBusLoad {
   private static void sleepUntil(long nanoTime) {
     long left;
     while ((left = nanoTime - System.nanoTime()) > 0) {
-      sleepMillis(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
-    }
-  }
-
-  private static void sleepMillis(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
+      ChildProcess.pause(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
     }
   }
 }

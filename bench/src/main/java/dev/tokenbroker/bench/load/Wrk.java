@@ -1,6 +1,7 @@
 package dev.tokenbroker.bench.load;
 
-import dev.tokenbroker.bench.process.ChildProcess;
+import dev.tokenbroker.bench.process.Memory;
+import dev.tokenbroker.testing.ChildProcess;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -138,7 +139,7 @@ public final class Wrk {
 
     private void loop() {
       while (running) {
-        max = Math.max(max, process.memory().rssKb());
+        max = Math.max(max, Memory.of(process.pid()).rssKb());
         try {
           Thread.sleep(200);
         } catch (InterruptedException e) {
@@ -155,7 +156,7 @@ public final class Wrk {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-      max = Math.max(max, process.memory().rssKb());
+      max = Math.max(max, Memory.of(process.pid()).rssKb());
     }
 
     long maxRssKb() {

@@ -1,5 +1,6 @@
 package dev.tokenbroker.bench.process;
 
+import dev.tokenbroker.testing.ChildProcess;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,6 @@
 package dev.tokenbroker.bench.process;
 
+import dev.tokenbroker.testing.ChildProcess;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -7,8 +8,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,7 +58,7 @@ public record Launcher(
     cmd.add("-jar");
     cmd.add(jar.toString());
     cmd.addAll(args);
-    return ChildProcess.start(name, cmd, Map.of(), logDir);
+    return start(name, cmd, Map.of());
   }
 
   /** {@code java FLAGS -cp CLASSPATH MAIN ARGS}. */
@@ -67,7 +70,29 @@ public record Launcher(
     cmd.add(classpath);
     cmd.add(mainClass);
     cmd.addAll(args);
-    return ChildProcess.start(name, cmd, Map.of(), logDir);
+    return start(name, cmd, Map.of());
+  }
+
+  /**
+   * Starts {@code command} with output to {@code <logDir>/<name>.log} and appends its pid to {@code
+   * <logDir>/children.pids}, so {@code run.sh} can end it if the harness itself is killed. Closing
+   * it sends SIGTERM, then SIGKILL after five seconds.
+   */
+  public ChildProcess start(String name, List<String> command, Map<String, String> env)
+      throws IOException {
+    ChildProcess child =
+        ChildProcess.command(name, command)
+            .env(env)
+            .log(logDir.resolve(name + ".log"))
+            .closeGrace(Duration.ofSeconds(5))
+            .start();
+    Files.writeString(
+        logDir.resolve("children.pids"),
+        child.pid() + "\n",
+        StandardCharsets.UTF_8,
+        StandardOpenOption.CREATE,
+        StandardOpenOption.APPEND);
+    return child;
   }
 
   /** Where the broker's application class-data archive is written. */
@@ -115,7 +140,7 @@ public record Launcher(
       if (r.status() == status) {
         return true;
       }
-      ChildProcess.sleep(5);
+      ChildProcess.pause(5);
     }
     return false;
   }

@@ -1,5 +1,6 @@
 package dev.tokenbroker.bench.process;
 
+import dev.tokenbroker.testing.ChildProcess;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -57,11 +58,10 @@ public final class MockIdp implements AutoCloseable {
     List<String> cmd = new ArrayList<>(List.of(JvmFlags.javaBin(), "-Xmx256m", "-XX:+UseSerialGC"));
     cmd.addAll(List.of("-cp", launcher.classpath(), MAIN_CLASS));
     ChildProcess p =
-        ChildProcess.start(
+        launcher.start(
             "mock-idp",
             cmd,
-            Map.of("SERVER_PORT", Integer.toString(port), "JSON_CONFIG_PATH", config.toString()),
-            launcher.logDir());
+            Map.of("SERVER_PORT", Integer.toString(port), "JSON_CONFIG_PATH", config.toString()));
     MockIdp idp = new MockIdp(p, port);
     if (!launcher.awaitStatus(
         idp.issuer(LONG) + "/.well-known/openid-configuration", 200, Duration.ofSeconds(60))) {

@@ -2,6 +2,7 @@ package dev.tokenbroker.bench.process;
 
 import dev.tokenbroker.bench.servers.BaselineServer;
 import dev.tokenbroker.bench.servers.PlainJwtServer;
+import dev.tokenbroker.testing.ChildProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

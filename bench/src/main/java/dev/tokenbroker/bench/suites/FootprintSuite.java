@@ -4,13 +4,14 @@ import dev.tokenbroker.bench.BenchContext;
 import dev.tokenbroker.bench.Settings;
 import dev.tokenbroker.bench.load.LoadResult;
 import dev.tokenbroker.bench.process.BrokerProcess;
-import dev.tokenbroker.bench.process.ChildProcess;
 import dev.tokenbroker.bench.process.JvmFlags;
 import dev.tokenbroker.bench.process.Launcher;
+import dev.tokenbroker.bench.process.Memory;
 import dev.tokenbroker.bench.process.MockIdp;
 import dev.tokenbroker.bench.report.Stats;
 import dev.tokenbroker.bench.report.Table;
 import dev.tokenbroker.bench.servers.CountingProxy;
+import dev.tokenbroker.testing.ChildProcess;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -319,7 +320,7 @@ public final class FootprintSuite {
       List<LoadResult> r = runs.get(v);
       double maxRss = r.stream().mapToLong(LoadResult::maxRssKb).max().orElse(-1) / 1024.0;
       long errors = r.stream().mapToLong(LoadResult::errors).sum();
-      ChildProcess.Memory after = e.getValue().child().memory();
+      Memory after = Memory.of(e.getValue().child().pid());
       t.row(
           new JsonObject()
               .put("flags", v.label())

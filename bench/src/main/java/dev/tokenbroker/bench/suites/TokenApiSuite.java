@@ -5,8 +5,8 @@ import dev.tokenbroker.bench.Settings;
 import dev.tokenbroker.bench.load.EventBusLoad;
 import dev.tokenbroker.bench.load.LoadResult;
 import dev.tokenbroker.bench.process.BrokerProcess;
-import dev.tokenbroker.bench.process.ChildProcess;
 import dev.tokenbroker.bench.process.Launcher;
+import dev.tokenbroker.bench.process.Memory;
 import dev.tokenbroker.bench.process.ServerProcess;
 import dev.tokenbroker.bench.report.Stats;
 import dev.tokenbroker.bench.report.Table;
@@ -58,15 +58,15 @@ public final class TokenApiSuite {
       try (ServerProcess baseline =
           ServerProcess.baseline(l, "baseline", s.flags(), body, baselineBridge)) {
         List<LoadResult> brokerRuns = new ArrayList<>();
-        ChildProcess.Memory afterTokenGet = null;
+        Memory afterTokenGet = null;
         if (tokenGet) {
           brokerRuns.addAll(tokenGet(broker, baseline, sample.body().length()));
-          afterTokenGet = broker.child().memory();
+          afterTokenGet = Memory.of(broker.child().pid());
         }
         if (eventBus) {
           eventBus(broker, baselineBridge);
         }
-        ChildProcess.Memory after = broker.child().memory();
+        Memory after = Memory.of(broker.child().pid());
         double peakDuringLoad =
             brokerRuns.stream().mapToLong(LoadResult::maxRssKb).max().orElse(-1) / 1024.0;
         double afterGet = afterTokenGet == null ? -1 : afterTokenGet.rssMb();

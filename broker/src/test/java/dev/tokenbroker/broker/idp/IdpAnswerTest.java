@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tokenbroker.broker.idp.impl.HttpIdpClient;
-import dev.tokenbroker.broker.testing.MutableClock;
 import dev.tokenbroker.broker.testing.TestIdp;
 import dev.tokenbroker.broker.token.TokenKey;
+import dev.tokenbroker.testing.MutableClock;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -1,12 +1,12 @@
 package dev.tokenbroker.broker.testing;
 
+import dev.tokenbroker.testing.FaultServer;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.RequestOptions;
 import java.util.ArrayList;
@@ -15,21 +15,29 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A real HTTP hop in front of the IdP (mock-oauth2-server or Keycloak) on 127.0.0.1: it forwards
- * everything, counts and records token requests, and injects faults on demand.
+ * everything, counts and records token requests, and injects faults on demand (the faults are
+ * {@link FaultServer}'s).
  */
-public final class FaultProxy {
+public final class FaultProxy extends FaultServer<FaultProxy> {
 
   /** What the proxy does with the next token requests. */
   public enum Mode {
-    PASS,
-    ERROR_500,
-    ERROR_503,
-    RATE_LIMITED_429,
-    SLOW,
-    RESET,
-    GARBAGE,
-    EMPTY_200,
-    DOWN
+    PASS(Fault.NONE),
+    ERROR_500(Fault.ERROR_500),
+    ERROR_503(Fault.ERROR_503),
+    RATE_LIMITED_429(Fault.RATE_LIMITED_429),
+    SLOW(Fault.SLOW),
+    RESET(Fault.RESET),
+    GARBAGE(Fault.NOT_JSON),
+    EMPTY_200(Fault.EMPTY_200),
+    /** The connection is closed before the request is read. */
+    DOWN(Fault.RESET);
+
+    private final Fault fault;
+
+    Mode(Fault fault) {
+      this.fault = fault;
+    }
   }
 
   /** A token request as the IdP received it. */
@@ -40,50 +48,22 @@ public final class FaultProxy {
   private final AtomicInteger tokenRequests = new AtomicInteger();
   private final List<Recorded> recorded = new ArrayList<>();
   private volatile Mode mode = Mode.PASS;
-  private volatile String retryAfter = "2";
-  private volatile long slowMillis = 3_000;
   private volatile Handler<HttpServerRequest> override;
   private HttpClient client;
-  private HttpServer server;
 
   public FaultProxy(Vertx vertx, int targetPort) {
     this.vertx = vertx;
     this.targetPort = targetPort;
   }
 
+  /** Listens on {@code 127.0.0.1:0}; completes with the port. */
   public Future<Integer> start() {
     client = vertx.createHttpClient();
-    return vertx
-        .createHttpServer()
-        .requestHandler(this::handle)
-        .listen(0, "127.0.0.1")
-        .map(
-            s -> {
-              server = s;
-              return s.actualPort();
-            });
-  }
-
-  public int port() {
-    return server.actualPort();
-  }
-
-  public String url(String path) {
-    return "http://127.0.0.1:" + port() + path;
+    return start(vertx).map(p -> p.port());
   }
 
   public FaultProxy mode(Mode mode) {
     this.mode = mode;
-    return this;
-  }
-
-  public FaultProxy retryAfter(String value) {
-    this.retryAfter = value;
-    return this;
-  }
-
-  public FaultProxy slowMillis(long millis) {
-    this.slowMillis = millis;
     return this;
   }
 
@@ -107,19 +87,19 @@ public final class FaultProxy {
     tokenRequests.set(0);
   }
 
+  @Override
   public Future<Void> close() {
-    return server.close().compose(v -> client.close());
+    return super.close().compose(v -> client.close());
   }
 
-  private void handle(HttpServerRequest req) {
+  @Override
+  protected void handle(HttpServerRequest req) {
     req.pause();
     boolean token = req.method().name().equals("POST") && req.path().endsWith("/token");
     Mode m = token ? mode : Mode.PASS;
     if (m == Mode.DOWN) {
       req.connection().close();
-      if (token) {
-        tokenRequests.incrementAndGet();
-      }
+      tokenRequests.incrementAndGet();
       return;
     }
     req.resume();
@@ -141,27 +121,7 @@ public final class FaultProxy {
                   return;
                 }
               }
-              switch (m) {
-                case ERROR_500 ->
-                    req.response().setStatusCode(500).end("{\"error\":\"server_error\"}");
-                case ERROR_503 ->
-                    req.response().setStatusCode(503).putHeader("Retry-After", retryAfter).end();
-                case RATE_LIMITED_429 ->
-                    req.response()
-                        .setStatusCode(429)
-                        .putHeader("Retry-After", retryAfter)
-                        .putHeader("Content-Type", "application/json")
-                        .end(
-                            "{\"error\":\"too_many_requests\",\"error_description\":\"Global limit has been reached\"}");
-                case SLOW -> vertx.setTimer(slowMillis, id -> forward(req, body));
-                case RESET -> req.connection().close();
-                case GARBAGE ->
-                    req.response()
-                        .putHeader("Content-Type", "application/json")
-                        .end("<html>not json");
-                case EMPTY_200 -> req.response().setStatusCode(200).end();
-                default -> forward(req, body);
-              }
+              answer(req, m.fault, () -> forward(req, body));
             });
   }
 

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import dev.tokenbroker.broker.api.eventbus.EventBusApi;
 import dev.tokenbroker.broker.testing.Events;
-import dev.tokenbroker.broker.testing.MutableClock;
 import dev.tokenbroker.broker.testing.RunningBroker;
 import dev.tokenbroker.broker.testing.RunningBroker.Answer;
 import dev.tokenbroker.broker.testing.TestIdp;
+import dev.tokenbroker.testing.MutableClock;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tokenbroker.broker.testing.Events;
 import dev.tokenbroker.broker.testing.FaultProxy;
-import dev.tokenbroker.broker.testing.MutableClock;
 import dev.tokenbroker.broker.testing.RunningBroker;
 import dev.tokenbroker.broker.testing.RunningBroker.Answer;
 import dev.tokenbroker.broker.testing.TestIdp;
+import dev.tokenbroker.testing.MutableClock;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;

@@ -1,8 +1,6 @@
 package dev.tokenbroker.students.support;
 
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
+import dev.tokenbroker.testing.FaultServer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -15,15 +13,22 @@ import java.util.concurrent.atomic.AtomicInteger;
  * /tenant}. Tests swap the keys, the {@code Cache-Control} header or the behaviour (error status,
  * endless answer, oversized body) and count the fetches.
  */
-public final class JwksServer {
+public final class JwksServer extends FaultServer<JwksServer> {
 
+  /** How {@code /jwks} answers (the faults are {@link FaultServer}'s). */
   public enum Mode {
-    NORMAL,
-    ERROR_500,
-    HANG,
-    OVERSIZED_CHUNKED,
-    OVERSIZED_DECLARED,
-    NOT_JSON
+    NORMAL(Fault.NONE),
+    ERROR_500(Fault.ERROR_500),
+    HANG(Fault.HANG),
+    OVERSIZED_CHUNKED(Fault.OVERSIZED_CHUNKED),
+    OVERSIZED_DECLARED(Fault.OVERSIZED_DECLARED),
+    NOT_JSON(Fault.NOT_JSON);
+
+    private final Fault fault;
+
+    Mode(Fault fault) {
+      this.fault = fault;
+    }
   }
 
   private final AtomicInteger jwksFetches = new AtomicInteger();
@@ -34,27 +39,6 @@ public final class JwksServer {
   private volatile String discoveryIssuer;
   private final List<HttpServerRequest> held = new ArrayList<>();
   private boolean holding;
-  private HttpServer server;
-
-  public Future<JwksServer> start(Vertx vertx) {
-    return vertx
-        .createHttpServer()
-        .requestHandler(this::handle)
-        .listen(0, "127.0.0.1")
-        .map(
-            s -> {
-              server = s;
-              return this;
-            });
-  }
-
-  public Future<Void> close() {
-    return server == null ? Future.succeededFuture() : server.close();
-  }
-
-  public String base() {
-    return "http://127.0.0.1:" + server.actualPort();
-  }
 
   public String jwksUri() {
     return base() + "/jwks";
@@ -110,7 +94,8 @@ public final class JwksServer {
     return discoveryFetches.get();
   }
 
-  private void handle(HttpServerRequest req) {
+  @Override
+  protected void handle(HttpServerRequest req) {
     if (req.path().equals("/tenant/.well-known/openid-configuration")) {
       discoveryFetches.incrementAndGet();
       String issuer = discoveryIssuer != null ? discoveryIssuer : issuer(false);
@@ -134,25 +119,14 @@ public final class JwksServer {
   }
 
   private void answer(HttpServerRequest req) {
-    switch (mode) {
-      case ERROR_500 -> req.response().setStatusCode(500).end("{}");
-      case HANG -> req.response().setChunked(true).write("{\"keys\":[");
-      case NOT_JSON -> req.response().end("<html>maintenance</html>");
-      case OVERSIZED_DECLARED ->
-          req.response().end("{\"keys\":[],\"pad\":\"" + "x".repeat(200_000) + "\"}");
-      case OVERSIZED_CHUNKED -> {
-        req.response().setChunked(true).write("{\"keys\":[],\"pad\":\"");
-        for (int i = 0; i < 50; i++) {
-          req.response().write("x".repeat(4096));
-        }
-        req.response().end("\"}");
-      }
-      default -> {
-        if (cacheControl != null) {
-          req.response().putHeader("Cache-Control", cacheControl);
-        }
-        req.response().putHeader("Content-Type", "application/json").end(jwks.encode());
-      }
-    }
+    answer(
+        req,
+        mode.fault,
+        () -> {
+          if (cacheControl != null) {
+            req.response().putHeader("Cache-Control", cacheControl);
+          }
+          req.response().putHeader("Content-Type", "application/json").end(jwks.encode());
+        });
   }
 }

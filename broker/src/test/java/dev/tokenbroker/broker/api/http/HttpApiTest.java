@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tokenbroker.broker.testing.Events;
 import dev.tokenbroker.broker.testing.FaultProxy;
-import dev.tokenbroker.broker.testing.RawHttp;
 import dev.tokenbroker.broker.testing.RunningBroker;
 import dev.tokenbroker.broker.testing.RunningBroker.Answer;
 import dev.tokenbroker.broker.testing.TestIdp;
+import dev.tokenbroker.testing.RawHttp;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
