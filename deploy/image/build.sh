@@ -53,7 +53,7 @@ fi
 jar="$root/broker/target/broker.jar"
 if [ ! -f "$jar" ]; then
   step "building broker/target/broker.jar"
-  (cd "$root" && mvn -B -ntp -q -pl broker -am package -DskipTests)
+  (cd "$root" && mvn -B -ntp -q -Dstyle.color=never -pl broker -am package -DskipTests)
 fi
 
 free_port() { # a port nothing listens on now, on 127.0.0.1
@@ -94,12 +94,13 @@ if [ "$rebuild_base" = true ] || [ ! -f "$rootfs_tar" ]; then
   install -d -m 0755 "$rootfs/etc/token-broker"
   rm -rf "$rootfs/var/cache/apt/"* "$rootfs/var/lib/apt/lists/"* "$rootfs/var/log/"*.log
   # The archive is written by this rootfs's JVM: keep its version for the test and the README.
-  chroot "$rootfs" java -version 2>"$out/jdk-version.txt" || true
+  unshare --mount --fork sh -c 'mount -t proc proc "$1/proc" && exec chroot "$1" java -version' \
+    sh "$rootfs" 2>"$out/jdk-version.txt" || true
 
   step "class-data archive: one start of the broker in the rootfs against a local mock IdP"
   idp_lib="$out/mock-idp-lib"
   if [ ! -d "$idp_lib" ]; then
-    mvn -B -ntp -q -f "$root/deploy/local/mock-idp/pom.xml" dependency:copy-dependencies \
+    mvn -B -ntp -q -Dstyle.color=never -f "$root/deploy/local/mock-idp/pom.xml" dependency:copy-dependencies \
       -DoutputDirectory="$idp_lib" -DincludeScope=runtime
   fi
   idp_port=$(free_port)
@@ -196,7 +197,7 @@ skopeo copy --quiet "oci:$out/oci-base:bookworm" "docker-archive:$out/base.tar:t
 step "Jib: jib:buildTar from tar://$out/base.tar"
 rm -f "$out/token-broker-image.tar"
 mkdir -p "$out/classes"   # Jib wants the (empty) class output of its project
-mvn -B -ntp -q -f "$here/pom.xml" com.google.cloud.tools:jib-maven-plugin:3.5.2:buildTar \
+mvn -B -ntp -q -Dstyle.color=never -f "$here/pom.xml" com.google.cloud.tools:jib-maven-plugin:3.5.2:buildTar \
   -Dimage.base="tar://$out/base.tar" -Dimage.tar="$out/token-broker-image.tar" \
   -Dimage.layer="$out/app-layer"
 
