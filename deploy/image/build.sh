@@ -201,5 +201,7 @@ mvn -B -ntp -q -Dstyle.color=never -f "$here/pom.xml" com.google.cloud.tools:jib
   -Dimage.base="tar://$out/base.tar" -Dimage.tar="$out/token-broker-image.tar" \
   -Dimage.layer="$out/app-layer"
 
+# The intermediate base image is made again each time (rootfs.tar is kept for the next build).
+rm -rf "$out/oci-base" "$out/base.tar"
 size=$(stat -c %s "$out/token-broker-image.tar")
 step "done: $out/token-broker-image.tar ($((size / 1024 / 1024)) MiB)"
