@@ -34,7 +34,7 @@ function readYamlDocs(file) {
 
 function kustomizationFile(dir) {
   for (const n of ["kustomization.yaml", "kustomization.yml", "Kustomization"]) {
-    const f = path.join(dir, n);
+    const f = path.resolve(dir, n);
     if (existsSync(f)) return f;
   }
   throw new RenderError(`${dir}: no kustomization.yaml`);
@@ -71,7 +71,7 @@ function generateConfigMap(dir, spec) {
   const data = {};
   for (const f of spec.files ?? []) {
     const [key, rel] = f.includes("=") ? f.split(/=(.*)/s) : [path.basename(f), f];
-    data[key] = readFileSync(path.join(dir, rel), "utf8");
+    data[key] = readFileSync(path.resolve(dir, rel), "utf8");
   }
   for (const l of spec.literals ?? []) {
     const i = l.indexOf("=");
@@ -209,7 +209,7 @@ function build(dir, top) {
   let objs = [];
   const generated = new Map(); // object -> { name, noHash }
   for (const r of k.resources ?? []) {
-    const p = path.join(dir, r);
+    const p = path.resolve(dir, r);
     if (statSync(p).isDirectory()) {
       const sub = build(p, false);
       objs.push(...sub.objs);
@@ -235,7 +235,7 @@ function build(dir, top) {
     for (const key of Object.keys(p)) {
       if (key !== "path" && key !== "patch") throw new RenderError(`${file}: patches[].${key} is not supported by render.mjs`);
     }
-    const docs = p.path ? readYamlDocs(path.join(dir, p.path)) : [YAML.parse(p.patch, YAML_OPTIONS)];
+    const docs = p.path ? readYamlDocs(path.resolve(dir, p.path)) : [YAML.parse(p.patch, YAML_OPTIONS)];
     for (const patch of docs) {
       const i = objs.findIndex((o) => o.kind === patch.kind && o.metadata.name === patch.metadata?.name);
       if (i < 0) throw new RenderError(`${file}: patch target ${patch.kind}/${patch.metadata?.name} not found`);
