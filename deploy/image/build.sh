@@ -101,7 +101,8 @@ if [ "$rebuild_base" = true ] || [ ! -f "$rootfs_tar" ]; then
   idp_lib="$out/mock-idp-lib"
   if [ ! -d "$idp_lib" ]; then
     mvn -B -ntp -q -Dstyle.color=never -f "$root/deploy/local/mock-idp/pom.xml" dependency:copy-dependencies \
-      -DoutputDirectory="$idp_lib" -DincludeScope=runtime
+      -DoutputDirectory="$idp_lib" -DincludeScope=runtime >"$out/mock-idp-mvn.log" 2>&1 \
+      || { cat "$out/mock-idp-mvn.log" >&2; exit 1; }
   fi
   idp_port=$(free_port)
   broker_port=$(free_port)
@@ -199,7 +200,7 @@ rm -f "$out/token-broker-image.tar"
 mkdir -p "$out/classes"   # Jib wants the (empty) class output of its project
 mvn -B -ntp -q -Dstyle.color=never -f "$here/pom.xml" com.google.cloud.tools:jib-maven-plugin:3.5.2:buildTar \
   -Dimage.base="tar://$out/base.tar" -Dimage.tar="$out/token-broker-image.tar" \
-  -Dimage.layer="$out/app-layer"
+  -Dimage.layer="$out/app-layer" >"$out/jib.log" 2>&1 || { cat "$out/jib.log" >&2; exit 1; }
 
 # The intermediate base image is made again each time (rootfs.tar is kept for the next build).
 rm -rf "$out/oci-base" "$out/base.tar"
