@@ -28,4 +28,5 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 bash deploy/observability/check.sh
+bash deploy/k8s/check.sh
 mvn -B -ntp verify "$@"
