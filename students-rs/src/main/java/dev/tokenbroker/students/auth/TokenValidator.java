@@ -52,11 +52,6 @@ public interface TokenValidator {
         new JwksKeySource(vertx, options, clock, metrics), options, clock);
   }
 
-  /** A validator reading keys from {@code keys}, which must come from {@link KeySource#create}. */
-  static TokenValidator create(KeySource keys, TokenValidatorOptions options, Clock clock) {
-    return new TokenValidatorImpl((JwksKeySource) keys, options, clock);
-  }
-
   /** Validates the token; the future fails with an {@link AuthFailure} when it is refused. */
   Future<VerifiedToken> validate(String token);
 

@@ -1,4 +1,4 @@
-package dev.tokenbroker.students.auth.impl;
+package dev.tokenbroker.common.log;
 
 /** Reduces untrusted text (a kid, a client id) to something safe to put in one log line. */
 public final class LogSafe {
