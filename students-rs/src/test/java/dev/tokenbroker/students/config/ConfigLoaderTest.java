@@ -46,6 +46,8 @@ class ConfigLoaderTest {
         "bad-undefined-env-var.yaml   | audience: environment variable STUDENTS_AUDIENCE_UNSET is not set",
         "bad-jwks-max-below-min.yaml  | jwks.maxCacheSeconds: must be >= jwks.minRefreshSeconds",
         "bad-issuer-not-url.yaml      | issuer: must be an absolute http(s) URL",
+        "bad-plain-http-lookalike-loopback-issuer.yaml | issuer: plain http is only allowed for loopback hosts (127.0.0.0/8, ::1, localhost) (or set allowHttp: true)",
+        "bad-plain-http-jwks-uri.yaml | jwksUri: plain http is only allowed for loopback hosts (127.0.0.0/8, ::1, localhost) (or set allowHttp: true)",
         "bad-cors-wildcard.yaml       | cors.allowedOrigins[0]: list origins explicitly, '*' is not accepted",
         "bad-not-a-mapping.yaml       | config file: must be a YAML mapping",
         "bad-empty.yaml               | config file: is empty",
@@ -129,6 +131,17 @@ class ConfigLoaderTest {
             Map.of("AUTH0_ISSUER", "https://t.example.auth0.com/"));
     assertEquals("https://t.example.auth0.com/", o.getToken().getIssuer());
     assertEquals(4006, o.getPort());
+  }
+
+  @Test
+  void plainHttpIsAllowedForLoopbackHostsOrWhenAllowed() {
+    for (String issuer :
+        List.of("http://127.0.0.1:8080/realms/x", "http://localhost/", "http://[::1]:9/")) {
+      new StudentsOptions(new JsonObject().put("issuer", issuer).put("audience", "a")).validate();
+    }
+    JsonObject remote = new JsonObject().put("issuer", "http://idp.example/").put("audience", "a");
+    assertThrows(ConfigException.class, () -> new StudentsOptions(remote).validate());
+    new StudentsOptions(remote.copy().put("allowHttp", true)).validate();
   }
 
   @Test
