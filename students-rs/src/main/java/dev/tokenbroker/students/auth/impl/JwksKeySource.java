@@ -4,9 +4,9 @@ import dev.tokenbroker.common.log.LogSafe;
 import dev.tokenbroker.common.net.BoundedHttp;
 import dev.tokenbroker.common.oidc.Discovery;
 import dev.tokenbroker.students.auth.KeySource;
+import dev.tokenbroker.students.auth.KeySourceMetrics;
 import dev.tokenbroker.students.config.JwksOptions;
 import dev.tokenbroker.students.config.TokenValidatorOptions;
-import dev.tokenbroker.students.metrics.StudentsMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -30,7 +30,7 @@ import java.util.logging.Logger;
  * failure the old keys stay and the next attempt waits one cooldown.
  *
  * <p>Counts fetches by outcome and publishes the number of usable keys in its {@link
- * StudentsMetrics} (the gauge is removed by {@link #close()}).
+ * KeySourceMetrics} (the gauge is removed by {@link #close()}).
  */
 public final class JwksKeySource implements KeySource {
 
@@ -45,7 +45,7 @@ public final class JwksKeySource implements KeySource {
   private final String configuredJwksUri;
   private final Set<String> allowedAlgorithms;
   private final JwksOptions jwks;
-  private final StudentsMetrics metrics;
+  private final KeySourceMetrics metrics;
   private final Runnable removeKeysGauge;
 
   private volatile KeySet current = KeySet.EMPTY;
@@ -57,11 +57,11 @@ public final class JwksKeySource implements KeySource {
   private long fetchCount;
 
   public JwksKeySource(Vertx vertx, TokenValidatorOptions options, Clock clock) {
-    this(vertx, options, clock, StudentsMetrics.create());
+    this(vertx, options, clock, KeySourceMetrics.NONE);
   }
 
   public JwksKeySource(
-      Vertx vertx, TokenValidatorOptions options, Clock clock, StudentsMetrics metrics) {
+      Vertx vertx, TokenValidatorOptions options, Clock clock, KeySourceMetrics metrics) {
     this.jwks = new JwksOptions(options.getJwks());
     this.client =
         vertx.createHttpClient(
