@@ -25,15 +25,25 @@ public final class ShutdownHook {
 
   private static void close(Vertx vertx) {
     JsonLogging.direct(Level.INFO, "shutting down");
+    Exception failure = awaitClose(vertx);
+    if (failure == null) {
+      JsonLogging.direct(Level.INFO, "stopped");
+    } else {
+      JsonLogging.direct(Level.WARNING, "shutdown did not complete cleanly: " + failure);
+    }
+  }
+
+  /** Closes Vert.x, waiting at most {@link #CLOSE_TIMEOUT_SECONDS}; null when that worked. */
+  private static Exception awaitClose(Vertx vertx) {
     try {
       vertx
           .close()
           .toCompletionStage()
           .toCompletableFuture()
           .get(CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-      JsonLogging.direct(Level.INFO, "stopped");
+      return null;
     } catch (Exception e) {
-      JsonLogging.direct(Level.WARNING, "shutdown did not complete cleanly: " + e);
+      return e;
     }
   }
 
@@ -45,17 +55,11 @@ public final class ShutdownHook {
     Thread t =
         new Thread(
             () -> {
-              try {
-                vertx
-                    .close()
-                    .toCompletionStage()
-                    .toCompletableFuture()
-                    .get(CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-              } catch (Exception e) {
-                JsonLogging.direct(Level.WARNING, "close before exit failed: " + e);
-              } finally {
-                System.exit(status);
+              Exception failure = awaitClose(vertx);
+              if (failure != null) {
+                JsonLogging.direct(Level.WARNING, "close before exit failed: " + failure);
               }
+              System.exit(status);
             },
             "exit-" + status);
     t.start();
