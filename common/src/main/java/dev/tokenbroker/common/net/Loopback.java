@@ -29,6 +29,12 @@ public final class Loopback {
     if (ip == null || ip.isEmpty()) {
       return false;
     }
+    if (ip.equals("127.0.0.1")
+        || ip.equals("::1")
+        || ip.equals("[::1]")
+        || ip.equals("0:0:0:0:0:0:0:1")) {
+      return true; // the common cases, without parsing
+    }
     int from = 0;
     int to = ip.length();
     if (ip.charAt(0) == '[') {
