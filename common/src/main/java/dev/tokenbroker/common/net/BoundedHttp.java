@@ -1,5 +1,6 @@
 package dev.tokenbroker.common.net;
 
+import dev.tokenbroker.common.log.LogSafe;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -142,7 +143,6 @@ public final class BoundedHttp {
   static String describe(Throwable err) {
     String text =
         err.getClass().getSimpleName() + (err.getMessage() == null ? "" : ": " + err.getMessage());
-    text = text.replaceAll("[^ -~]", "?");
-    return "request failed (" + (text.length() > 200 ? text.substring(0, 200) : text) + ")";
+    return "request failed (" + LogSafe.printable(text) + ")";
   }
 }

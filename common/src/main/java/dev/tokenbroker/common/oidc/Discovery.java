@@ -1,5 +1,6 @@
 package dev.tokenbroker.common.oidc;
 
+import dev.tokenbroker.common.log.LogSafe;
 import dev.tokenbroker.common.net.BoundedHttp;
 import dev.tokenbroker.common.net.FetchException;
 import io.vertx.core.Future;
@@ -71,9 +72,9 @@ public final class Discovery {
     if (!issuer.equals(named)) {
       throw new DiscoveryException(
           "the document names another issuer ("
-              + (named instanceof String s ? safe(s) : "none")
+              + (named instanceof String s ? LogSafe.printable(s) : "none")
               + ", configured "
-              + safe(issuer)
+              + LogSafe.printable(issuer)
               + ")",
           false);
     }
@@ -82,15 +83,5 @@ public final class Discovery {
       metadata.endpoint(name);
     }
     return metadata;
-  }
-
-  /** Printable ASCII, at most 200 characters, for quoting what a document said. */
-  static String safe(String s) {
-    StringBuilder out = new StringBuilder(Math.min(s.length(), 200));
-    for (int i = 0; i < s.length() && out.length() < 200; i++) {
-      char c = s.charAt(i);
-      out.append(c >= 0x20 && c < 0x7F ? c : '?');
-    }
-    return out.toString();
   }
 }

@@ -1,5 +1,6 @@
 package dev.tokenbroker.common.oidc;
 
+import dev.tokenbroker.common.log.LogSafe;
 import dev.tokenbroker.common.net.HttpUrls;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -35,7 +36,7 @@ public final class ProviderMetadata {
     }
     String problem = HttpUrls.problem(url, allowHttp);
     if (problem != null) {
-      throw new DiscoveryException(name + " " + Discovery.safe(url) + ": " + problem, false);
+      throw new DiscoveryException(name + " " + LogSafe.printable(url) + ": " + problem, false);
     }
     return URI.create(url.trim());
   }
