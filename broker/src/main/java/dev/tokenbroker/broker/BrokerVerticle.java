@@ -15,6 +15,7 @@ import dev.tokenbroker.broker.token.CacheListener;
 import dev.tokenbroker.broker.token.Token;
 import dev.tokenbroker.broker.token.TokenCache;
 import dev.tokenbroker.broker.token.TokenKey;
+import dev.tokenbroker.common.net.Loopback;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -43,10 +44,6 @@ public final class BrokerVerticle extends VerticleBase {
   private TokenCache cache;
   private EventBusApi eventBusApi;
   private HttpServer server;
-
-  public BrokerVerticle(BrokerOptions options, Clock clock) {
-    this(options, clock, true);
-  }
 
   /**
    * @param periodicTick false in tests that drive {@link TokenCache#tick()} themselves with a fake
@@ -136,7 +133,7 @@ public final class BrokerVerticle extends VerticleBase {
             // would only repeat what the socket already guarantees.
             new LocalRequestGuard(
                 options.http().allowNonLoopbackClients()
-                    || LocalRequestGuard.isLoopbackName(options.http().host())),
+                    || Loopback.isLoopbackHost(options.http().host())),
             readiness,
             metrics,
             dashboard,

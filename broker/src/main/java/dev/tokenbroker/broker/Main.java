@@ -1,8 +1,10 @@
 package dev.tokenbroker.broker;
 
 import dev.tokenbroker.broker.config.BrokerOptions;
-import dev.tokenbroker.broker.config.ConfigException;
 import dev.tokenbroker.broker.metrics.BrokerMetrics;
+import dev.tokenbroker.common.config.ConfigException;
+import dev.tokenbroker.common.log.JsonLogging;
+import dev.tokenbroker.common.log.ShutdownHook;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -12,9 +14,6 @@ import io.vertx.micrometer.VertxPrometheusOptions;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.ConsoleHandler;
-import java.util.logging.Level;
-import java.util.logging.LogManager;
 import java.util.logging.Logger;
 
 /**
@@ -24,8 +23,6 @@ import java.util.logging.Logger;
 public final class Main {
 
   private static final Logger LOG = Logger.getLogger(Main.class.getName());
-
-  private static volatile java.util.logging.Handler console;
 
   private Main() {}
 
@@ -78,25 +75,7 @@ public final class Main {
                             .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))))
             .withMetrics(new MicrometerMetricsFactory(registry))
             .build();
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  // The JDK's LogManager detaches handlers in its own shutdown hook, racing this
-                  // one, so shutdown lines go straight to the console handler.
-                  logDirect(Level.INFO, "shutting down");
-                  try {
-                    vertx
-                        .close()
-                        .toCompletionStage()
-                        .toCompletableFuture()
-                        .get(10, TimeUnit.SECONDS);
-                    logDirect(Level.INFO, "stopped");
-                  } catch (Exception e) {
-                    logDirect(Level.WARNING, "shutdown did not complete cleanly: " + e);
-                  }
-                },
-                "broker-shutdown"));
+    ShutdownHook.install(vertx, "broker-shutdown");
     vertx
         .deployVerticle(new BrokerVerticle(options, Clock.systemUTC(), true, registry))
         .onSuccess(
@@ -108,17 +87,10 @@ public final class Main {
         .onFailure(
             t -> {
               LOG.severe("start-up failed: " + t.getMessage());
-              System.exit(1);
+              // Not System.exit here: this is an event-loop thread, which the shutdown hook's
+              // vertx.close() needs (it stalled for the hook's whole 10 s timeout).
+              ShutdownHook.exitAfterClose(vertx, 1);
             });
-  }
-
-  private static void logDirect(Level level, String message) {
-    java.util.logging.LogRecord r = new java.util.logging.LogRecord(level, message);
-    r.setLoggerName(Main.class.getName());
-    if (console != null) {
-      console.publish(r);
-      console.flush();
-    }
   }
 
   private static void usage(String problem) {
@@ -128,17 +100,6 @@ public final class Main {
   }
 
   static void configureLogging() {
-    if (System.getProperty("java.util.logging.config.file") != null) {
-      return;
-    }
-    LogManager.getLogManager().reset();
-    Logger root = Logger.getLogger("");
-    ConsoleHandler handler = new ConsoleHandler();
-    console = handler;
-    handler.setFormatter(new JsonLogFormatter());
-    handler.setLevel(Level.ALL);
-    root.addHandler(handler);
-    root.setLevel(Level.INFO);
-    Logger.getLogger("io.netty").setLevel(Level.WARNING);
+    JsonLogging.install(System.err, Main.class.getName());
   }
 }

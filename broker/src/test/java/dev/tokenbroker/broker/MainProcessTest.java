@@ -9,6 +9,11 @@ import dev.tokenbroker.broker.testing.TestIdp;
 import dev.tokenbroker.testing.RawHttp;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -84,6 +89,58 @@ class MainProcessTest {
           token.substring(token.indexOf("\"access_token\":\"") + 16).split("\"")[0];
       assertFalse(all.contains(accessToken), "the token is never logged");
       assertEquals(143, exit, "exit status of a JVM ended by SIGTERM");
+    }
+  }
+
+  /**
+   * A start that fails (the HTTP port is taken) exits with status 1 promptly. It used to call
+   * System.exit on the event loop, which the shutdown hook's vertx.close() needs: a 10 s stall.
+   */
+  @Test
+  void aFailedStartExitsPromptly(@TempDir Path dir) throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      Path config = dir.resolve("broker.yaml");
+      Files.writeString(
+          config,
+          String.join(
+              "\n",
+              "http: {host: 127.0.0.1, port: " + taken.getLocalPort() + "}",
+              "idp:",
+              "  tokenEndpoint: http://127.0.0.1:9/token",
+              "  clientId: broker",
+              "  clientSecret: test-only",
+              "eventBus: {tcpBridge: {enabled: false}}",
+              "tokens:",
+              "  - {audience: https://students-api, prefetch: false}",
+              ""));
+      Process p =
+          new ProcessBuilder(
+                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  "dev.tokenbroker.broker.Main",
+                  "--config",
+                  config.toString())
+              .redirectErrorStream(true)
+              .start();
+      long failedAt = 0;
+      StringBuilder out = new StringBuilder();
+      try (BufferedReader r =
+          new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = r.readLine()) != null) {
+          out.append(line).append('\n');
+          if (failedAt == 0 && line.contains("start-up failed")) {
+            failedAt = System.nanoTime();
+          }
+        }
+      }
+      assertTrue(p.waitFor(30, TimeUnit.SECONDS), out.toString());
+      long exitMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - failedAt);
+      assertTrue(failedAt > 0, "no start-up failure logged:\n" + out);
+      assertEquals(1, p.exitValue(), out.toString());
+      assertTrue(exitMillis < 3_000, "exited " + exitMillis + " ms after the failure:\n" + out);
+      assertTrue(out.toString().contains("stopped"), out.toString());
     }
   }
 }

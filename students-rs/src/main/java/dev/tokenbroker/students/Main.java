@@ -1,7 +1,8 @@
 package dev.tokenbroker.students;
 
-import dev.tokenbroker.students.config.ConfigException;
-import dev.tokenbroker.students.config.ConfigLoader;
+import dev.tokenbroker.common.config.ConfigException;
+import dev.tokenbroker.common.log.JsonLogging;
+import dev.tokenbroker.common.log.ShutdownHook;
 import dev.tokenbroker.students.config.StudentsOptions;
 import dev.tokenbroker.students.metrics.StudentsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -16,7 +17,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
@@ -35,7 +35,7 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    OneLineLogFormat.install(System.out);
+    JsonLogging.install(System.out, "students-rs");
     int status = start(args, System.getenv(), System.err);
     if (status != 0) {
       System.exit(status);
@@ -54,7 +54,7 @@ public final class Main {
     }
     StudentsOptions options;
     try {
-      options = ConfigLoader.load(config, env);
+      options = StudentsOptions.load(config, env);
     } catch (ConfigException e) {
       err.println("config error: " + e.getMessage());
       return 2;
@@ -62,7 +62,7 @@ public final class Main {
     LOG.info("config loaded from " + config + ": " + summary(options));
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Vertx vertx = vertxWithMetrics(registry);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(vertx), "students-shutdown"));
+    ShutdownHook.install(vertx, "students-shutdown");
     try {
       vertx
           .deployVerticle(
@@ -126,15 +126,5 @@ public final class Main {
         + o.getToken().getAlgorithms()
         + " scope="
         + o.getRequiredScope();
-  }
-
-  private static void shutdown(Vertx vertx) {
-    OneLineLogFormat.direct("shutting down");
-    try {
-      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-      OneLineLogFormat.direct("stopped");
-    } catch (Exception e) {
-      OneLineLogFormat.direct("shutdown incomplete: " + e);
-    }
   }
 }

@@ -1,5 +1,8 @@
 package dev.tokenbroker.broker.config;
 
+import dev.tokenbroker.common.config.ConfigException;
+import dev.tokenbroker.common.config.ConfigLoader;
+import dev.tokenbroker.common.config.ConfigReader;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;

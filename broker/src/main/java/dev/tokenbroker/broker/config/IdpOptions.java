@@ -1,9 +1,11 @@
 package dev.tokenbroker.broker.config;
 
+import dev.tokenbroker.common.config.ConfigException;
+import dev.tokenbroker.common.config.ConfigReader;
+import dev.tokenbroker.common.net.HttpUrls;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -126,29 +128,13 @@ public final class IdpOptions {
     if (s == null || s.isBlank()) {
       return null;
     }
-    URI uri;
-    try {
-      uri = new URI(s.trim());
-    } catch (URISyntaxException e) {
-      throw new ConfigException(r.path(key), "not a valid URL");
-    }
-    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-    if (!scheme.equals("https") && !scheme.equals("http") || uri.getHost() == null) {
-      throw new ConfigException(r.path(key), "must be an absolute http(s) URL");
-    }
-    if (uri.getRawUserInfo() != null || uri.getRawFragment() != null) {
-      throw new ConfigException(r.path(key), "must not contain user info or a fragment");
-    }
-    if (scheme.equals("http") && !allowHttp && !isLoopbackHost(uri.getHost())) {
+    String problem = HttpUrls.problem(s, allowHttp);
+    if (problem != null) {
       throw new ConfigException(
-          r.path(key), "plain http is only allowed for loopback hosts (set idp.allowHttp: true)");
+          r.path(key),
+          problem.startsWith("plain http") ? problem + " (or set idp.allowHttp: true)" : problem);
     }
-    return uri;
-  }
-
-  static boolean isLoopbackHost(String host) {
-    String h = host.toLowerCase(Locale.ROOT);
-    return h.equals("localhost") || h.startsWith("127.") || h.equals("[::1]") || h.equals("::1");
+    return URI.create(s.trim());
   }
 
   private static String readSecretFile(String field, String file) {
@@ -218,6 +204,11 @@ public final class IdpOptions {
   /** Connections to the IdP, and background fetches the cache runs at once. */
   public int maxConcurrentRequests() {
     return maxConcurrentRequests;
+  }
+
+  /** Plain http allowed for non-loopback IdP URLs, configured or discovered. */
+  public boolean allowHttp() {
+    return allowHttp;
   }
 
   public long clockSkewThresholdSeconds() {

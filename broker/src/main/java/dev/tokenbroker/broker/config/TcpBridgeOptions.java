@@ -1,5 +1,6 @@
 package dev.tokenbroker.broker.config;
 
+import dev.tokenbroker.common.config.ConfigReader;
 import io.vertx.core.json.JsonObject;
 import java.util.Set;
 

@@ -4,7 +4,6 @@ import dev.tokenbroker.broker.config.IdpOptions;
 import dev.tokenbroker.broker.config.RetryOptions;
 import dev.tokenbroker.broker.idp.impl.BreakerIdpClient;
 import dev.tokenbroker.broker.idp.impl.HttpIdpClient;
-import dev.tokenbroker.broker.token.TokenKey;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Clock;
@@ -21,7 +20,7 @@ public interface IdpClient {
     return new BreakerIdpClient(vertx, new HttpIdpClient(vertx, idp, clock), retry);
   }
 
-  Future<TokenResponse> fetch(TokenKey key);
+  Future<TokenResponse> fetch(TokenRequest key);
 
   /** {@code closed}, {@code open} or {@code half_open}. */
   default String breakerState() {

@@ -1,5 +1,7 @@
 package dev.tokenbroker.broker.idp;
 
+import java.util.Locale;
+
 /**
  * A failed token request, typed by what the broker should do about it. Carries the IdP's HTTP
  * status and its RFC 6749 §5.2 {@code error} / {@code error_description} when it gave them, and how
@@ -56,7 +58,7 @@ public final class IdpException extends RuntimeException {
   }
 
   private static String describe(Kind kind, int status, String error, String description) {
-    StringBuilder sb = new StringBuilder("IdP ").append(kind.name().toLowerCase());
+    StringBuilder sb = new StringBuilder("IdP ").append(kind.name().toLowerCase(Locale.ROOT));
     if (status > 0) {
       sb.append(" (HTTP ").append(status).append(')');
     }

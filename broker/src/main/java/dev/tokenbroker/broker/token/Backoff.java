@@ -31,8 +31,4 @@ public final class Backoff {
   public long max() {
     return maxMillis;
   }
-
-  public long min() {
-    return minMillis;
-  }
 }

@@ -301,7 +301,7 @@ public final class TokenCache {
   private Future<Token> startFetch(Entry e, long startedAt, boolean background) {
     listener.fetchStarted(e.key, background);
     Future<Token> f =
-        idp.fetch(e.key)
+        idp.fetch(e.key.request())
             .map(
                 r -> {
                   long obtained = r.requestedAtMillis();

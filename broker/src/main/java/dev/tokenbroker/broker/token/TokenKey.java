@@ -1,5 +1,6 @@
 package dev.tokenbroker.broker.token;
 
+import dev.tokenbroker.broker.idp.TokenRequest;
 import java.util.Collection;
 import java.util.List;
 import java.util.TreeSet;
@@ -38,6 +39,11 @@ public final class TokenKey {
   /** The scopes joined with single spaces, as sent in the {@code scope} form parameter. */
   public String scope() {
     return scope;
+  }
+
+  /** What to ask the IdP for to get a token for this key. */
+  public TokenRequest request() {
+    return new TokenRequest(audience, scopes);
   }
 
   @Override

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tokenbroker.common.config.ConfigException;
+import dev.tokenbroker.common.config.ConfigReader;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class BrokerOptionsTest {
 
@@ -82,15 +85,6 @@ class BrokerOptionsTest {
     assertTrue(o.idp().clientSecret().matches("from-a-file"), "trailing newline stripped");
   }
 
-  @Test
-  void environmentDefaultsApply() {
-    assertEquals(
-        "fallback",
-        ConfigLoader.interpolate("${TEST_NOT_SET:-fallback}", "x", Map.<String, String>of()::get));
-    assertEquals(
-        "a-b", ConfigLoader.interpolate("${A}-${B}", "x", Map.of("A", "a", "B", "b")::get));
-  }
-
   @ParameterizedTest(name = "{0} names {1}")
   @CsvSource({
     "bad-missing-client-id.yaml, idp.clientId",
@@ -99,6 +93,7 @@ class BrokerOptionsTest {
     "bad-unreadable-secret-file.yaml, idp.clientSecretFile",
     "bad-no-idp-url.yaml, idp.tokenEndpoint",
     "bad-plain-http-remote-idp.yaml, idp.issuer",
+    "bad-plain-http-lookalike-loopback-idp.yaml, idp.tokenEndpoint",
     "bad-auth-method.yaml, idp.authMethod",
     "bad-audience-parameter.yaml, idp.audienceParameter",
     "bad-unknown-key.yaml, idp.clientSecert",
@@ -108,14 +103,64 @@ class BrokerOptionsTest {
     "bad-backoff-min-above-max.yaml, retry.maxBackoffMillis",
     "bad-refresh-ratio.yaml, cache.refreshRatio",
     "bad-env-var-unset.yaml, idp.clientSecret",
-    "bad-not-yaml.yaml, --config",
-    "bad-duplicate-key.yaml, --config",
+    "bad-not-yaml.yaml, config file",
+    "bad-duplicate-key.yaml, config file",
     "bad-max-keys-below-prefetch.yaml, cache.maxKeys",
   })
   void badConfigurationNamesTheField(String fixture, String field) {
     ConfigException e = assertThrows(ConfigException.class, () -> load(fixture, ENV));
     assertEquals(field, e.field(), e.getMessage());
     assertTrue(e.getMessage().startsWith(field + ": "), e.getMessage());
+  }
+
+  @Test
+  void aHostThatOnlyStartsWith127IsNotLoopback() {
+    ConfigException e =
+        assertThrows(
+            ConfigException.class, () -> load("bad-plain-http-lookalike-loopback-idp.yaml", ENV));
+    assertEquals(
+        "idp.tokenEndpoint: plain http is only allowed for loopback hosts (127.0.0.0/8, ::1,"
+            + " localhost) (or set idp.allowHttp: true)",
+        e.getMessage());
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "http://127.0.0.1:8080/token",
+        "http://127.0.0.2/token",
+        "http://localhost/token",
+        "http://LOCALHOST:9/token",
+        "http://[::1]:9/token",
+        "https://idp.example/token"
+      })
+  void plainHttpIsAllowedOnLoopbackOnly(String url) {
+    IdpOptions idp = idpWith(url);
+    assertEquals(url, idp.tokenEndpoint().toString());
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "http://127.evil.example/token",
+        "http://localhost.evil.example/token",
+        "http://127.0.0.1.nip.io/token",
+        "http://[::2]/token",
+        "http://10.0.0.1/token"
+      })
+  void plainHttpElsewhereIsRefused(String url) {
+    ConfigException e = assertThrows(ConfigException.class, () -> idpWith(url));
+    assertEquals("idp.tokenEndpoint", e.field());
+  }
+
+  private static IdpOptions idpWith(String tokenEndpoint) {
+    return new IdpOptions(
+        new ConfigReader(
+            "idp",
+            new io.vertx.core.json.JsonObject()
+                .put("tokenEndpoint", tokenEndpoint)
+                .put("clientId", "c")
+                .put("clientSecret", "s")));
   }
 
   @Test

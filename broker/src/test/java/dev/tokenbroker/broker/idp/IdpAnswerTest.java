@@ -34,7 +34,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 @ExtendWith(VertxExtension.class)
 class IdpAnswerTest {
 
-  private static final TokenKey KEY = TokenKey.of(TestIdp.AUDIENCE, List.of("read:students"));
+  private static final TokenRequest KEY =
+      TokenKey.of(TestIdp.AUDIENCE, List.of("read:students")).request();
 
   private TestIdp idp;
   private Vertx vertx;

@@ -6,12 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tokenbroker.broker.config.ConfigReader;
 import dev.tokenbroker.broker.config.IdpOptions;
 import dev.tokenbroker.broker.idp.impl.HttpIdpClient;
 import dev.tokenbroker.broker.testing.FaultProxy;
 import dev.tokenbroker.broker.testing.TestIdp;
 import dev.tokenbroker.broker.token.TokenKey;
+import dev.tokenbroker.common.config.ConfigReader;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
@@ -32,8 +32,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(VertxExtension.class)
 class IdpWireFormatTest {
 
-  private static final TokenKey KEY =
-      TokenKey.of(TestIdp.AUDIENCE, List.of("read:students", "write:students"));
+  private static final TokenRequest KEY =
+      TokenKey.of(TestIdp.AUDIENCE, List.of("read:students", "write:students")).request();
 
   private TestIdp idp;
   private Vertx vertx;

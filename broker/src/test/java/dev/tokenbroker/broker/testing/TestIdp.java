@@ -91,7 +91,7 @@ public final class TestIdp implements AutoCloseable {
     return new dev.tokenbroker.broker.idp.impl.HttpIdpClient(
         vertx,
         new dev.tokenbroker.broker.config.IdpOptions(
-            new dev.tokenbroker.broker.config.ConfigReader("idp", json)),
+            new dev.tokenbroker.common.config.ConfigReader("idp", json)),
         clock);
   }
 

@@ -1,11 +1,6 @@
 package dev.tokenbroker.students.auth;
 
-import dev.tokenbroker.students.auth.impl.JwksKeySource;
-import dev.tokenbroker.students.config.TokenValidatorOptions;
-import dev.tokenbroker.students.metrics.StudentsMetrics;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import java.time.Clock;
 import java.util.Set;
 
 /**
@@ -24,21 +19,24 @@ import java.util.Set;
  */
 public interface KeySource {
 
-  static KeySource create(Vertx vertx, TokenValidatorOptions options, Clock clock) {
-    return new JwksKeySource(vertx, options, clock);
-  }
-
-  /** A key source counting its fetches and publishing its key count in {@code metrics}. */
-  static KeySource create(
-      Vertx vertx, TokenValidatorOptions options, Clock clock, StudentsMetrics metrics) {
-    return new JwksKeySource(vertx, options, clock, metrics);
-  }
-
   /**
    * Fetches the key set now (joining a fetch in flight). Succeeds with the number of usable keys;
    * fails when the fetch failed, in which case the previous keys stay in force.
    */
   Future<Integer> refresh();
+
+  /** Starts a background fetch when the cached set has outlived its lifetime. */
+  void refreshIfStale();
+
+  /**
+   * Asks for an early fetch (no usable key is known, or a token named an unknown {@code kid}):
+   * joins a fetch in flight, starts one only if the cooldown since the last fetch has passed. Never
+   * fails: completes with the number of usable keys afterwards.
+   */
+  Future<Integer> refreshIfAllowed();
+
+  /** The number of usable signing keys in force now. */
+  int usableKeys();
 
   /** Whether at least one usable signing key is known. */
   boolean isReady();

@@ -3,7 +3,6 @@ package dev.tokenbroker.students.auth;
 import dev.tokenbroker.students.auth.impl.JwksKeySource;
 import dev.tokenbroker.students.auth.impl.TokenValidatorImpl;
 import dev.tokenbroker.students.config.TokenValidatorOptions;
-import dev.tokenbroker.students.metrics.StudentsMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Clock;
@@ -37,9 +36,9 @@ import java.time.Clock;
  */
 public interface TokenValidator {
 
-  /** A validator with its own {@link KeySource} (its metrics in a registry of their own). */
+  /** A validator with its own {@link KeySource} (reporting no metrics). */
   static TokenValidator create(Vertx vertx, TokenValidatorOptions options, Clock clock) {
-    return create(vertx, options, clock, StudentsMetrics.create());
+    return create(vertx, options, clock, KeySourceMetrics.NONE);
   }
 
   /**
@@ -47,14 +46,9 @@ public interface TokenValidator {
    * usable keys in {@code metrics}.
    */
   static TokenValidator create(
-      Vertx vertx, TokenValidatorOptions options, Clock clock, StudentsMetrics metrics) {
+      Vertx vertx, TokenValidatorOptions options, Clock clock, KeySourceMetrics metrics) {
     return new TokenValidatorImpl(
         new JwksKeySource(vertx, options, clock, metrics), options, clock);
-  }
-
-  /** A validator reading keys from {@code keys}, which must come from {@link KeySource#create}. */
-  static TokenValidator create(KeySource keys, TokenValidatorOptions options, Clock clock) {
-    return new TokenValidatorImpl((JwksKeySource) keys, options, clock);
   }
 
   /** Validates the token; the future fails with an {@link AuthFailure} when it is refused. */

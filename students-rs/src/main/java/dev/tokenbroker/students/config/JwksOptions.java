@@ -1,5 +1,7 @@
 package dev.tokenbroker.students.config;
 
+import dev.tokenbroker.common.config.ConfigException;
+import dev.tokenbroker.common.config.ConfigReader;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -35,7 +37,7 @@ public class JwksOptions {
 
   /** Reads the {@code jwks} section; unknown keys and wrong types throw {@link ConfigException}. */
   public JwksOptions(JsonObject json) {
-    this(new ConfigReader(json, "jwks."));
+    this(new ConfigReader("jwks", json));
   }
 
   JwksOptions(ConfigReader r) {

@@ -1,17 +1,22 @@
 package dev.tokenbroker.students.config;
 
+import dev.tokenbroker.common.config.ConfigException;
+import dev.tokenbroker.common.config.ConfigLoader;
+import dev.tokenbroker.common.config.ConfigReader;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The whole configuration of the students resource server: where it listens, which scope {@code GET
  * /students} needs, the request guards (rate limit, body limit, CORS) and, in {@link #getToken()},
- * how access tokens are validated. Built from YAML by {@link ConfigLoader}; {@link #validate()}
- * fails at start-up naming the field.
+ * how access tokens are validated. Built from YAML by {@link #load}; {@link #validate()} fails at
+ * start-up naming the field.
  *
  * <p>{@link #isAuthEnabled()} exists only so that a benchmark can measure the cost of token
  * validation. It must never be {@code false} in production: {@code GET /students} then answers
@@ -69,6 +74,14 @@ public class StudentsOptions {
     cors.rejectUnknownKeys();
     token = new TokenValidatorOptions().read(r);
     r.rejectUnknownKeys();
+  }
+
+  /**
+   * Loads the YAML file (environment references interpolated, see {@link ConfigLoader}), reads and
+   * validates it; throws {@link ConfigException} naming the field.
+   */
+  public static StudentsOptions load(Path file, Map<String, String> env) {
+    return new StudentsOptions(ConfigLoader.load(file, env::get)).validate();
   }
 
   public JsonObject toJson() {

@@ -1,9 +1,10 @@
 package dev.tokenbroker.students.config;
 
+import dev.tokenbroker.common.config.ConfigException;
+import dev.tokenbroker.common.config.ConfigReader;
+import dev.tokenbroker.common.net.HttpUrls;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -24,6 +25,7 @@ public class TokenValidatorOptions {
   public static final int DEFAULT_LEEWAY_SECONDS = 5;
   public static final int DEFAULT_MAX_TOKEN_BYTES = 8192;
   public static final int DEFAULT_TOKEN_CACHE_MAX_ENTRIES = 10_000;
+  public static final boolean DEFAULT_ALLOW_HTTP = false;
 
   private String issuer;
   private String audience;
@@ -33,6 +35,7 @@ public class TokenValidatorOptions {
   private int maxTokenBytes = DEFAULT_MAX_TOKEN_BYTES;
   private int tokenCacheMaxEntries = DEFAULT_TOKEN_CACHE_MAX_ENTRIES;
   private JwksOptions jwks = new JwksOptions();
+  private boolean allowHttp = DEFAULT_ALLOW_HTTP;
 
   public TokenValidatorOptions() {}
 
@@ -45,6 +48,7 @@ public class TokenValidatorOptions {
     this.maxTokenBytes = other.maxTokenBytes;
     this.tokenCacheMaxEntries = other.tokenCacheMaxEntries;
     this.jwks = new JwksOptions(other.jwks);
+    this.allowHttp = other.allowHttp;
   }
 
   /** Reads the keys of this class from a configuration object and rejects any other key. */
@@ -66,6 +70,7 @@ public class TokenValidatorOptions {
     tokenCacheMaxEntries = cache.integer("maxEntries", DEFAULT_TOKEN_CACHE_MAX_ENTRIES);
     cache.rejectUnknownKeys();
     jwks = new JwksOptions(r.child("jwks"));
+    allowHttp = r.bool("allowHttp", DEFAULT_ALLOW_HTTP);
     return this;
   }
 
@@ -78,7 +83,8 @@ public class TokenValidatorOptions {
         .put("algorithms", new JsonArray(new ArrayList<>(algorithms)))
         .put("maxTokenBytes", maxTokenBytes)
         .put("tokenCache", new JsonObject().put("maxEntries", tokenCacheMaxEntries))
-        .put("jwks", jwks.toJson());
+        .put("jwks", jwks.toJson())
+        .put("allowHttp", allowHttp);
   }
 
   /** Fails naming the first invalid field. */
@@ -118,16 +124,13 @@ public class TokenValidatorOptions {
     return this;
   }
 
-  private static void requireHttpUrl(String field, String value) {
-    try {
-      URI uri = new URI(value);
-      String scheme = uri.getScheme();
-      if (!("https".equalsIgnoreCase(scheme) || "http".equalsIgnoreCase(scheme))
-          || uri.getHost() == null) {
-        throw new ConfigException(field, "must be an absolute http(s) URL");
-      }
-    } catch (URISyntaxException e) {
-      throw new ConfigException(field, "must be an absolute http(s) URL");
+  /** The shared rule: absolute http(s), and https unless loopback or {@code allowHttp}. */
+  private void requireHttpUrl(String field, String value) {
+    String problem = HttpUrls.problem(value, allowHttp);
+    if (problem != null) {
+      throw new ConfigException(
+          field,
+          problem.startsWith("plain http") ? problem + " (or set allowHttp: true)" : problem);
     }
   }
 
@@ -194,6 +197,19 @@ public class TokenValidatorOptions {
 
   public TokenValidatorOptions setTokenCacheMaxEntries(int tokenCacheMaxEntries) {
     this.tokenCacheMaxEntries = tokenCacheMaxEntries;
+    return this;
+  }
+
+  /**
+   * Whether plain {@code http://} is allowed for a non-loopback issuer, {@code jwksUri} or
+   * discovered {@code jwks_uri}; loopback hosts may always use it.
+   */
+  public boolean isAllowHttp() {
+    return allowHttp;
+  }
+
+  public TokenValidatorOptions setAllowHttp(boolean allowHttp) {
+    this.allowHttp = allowHttp;
     return this;
   }
 

@@ -1,6 +1,7 @@
 package dev.tokenbroker.students.metrics;
 
 import dev.tokenbroker.students.auth.AuthFailure;
+import dev.tokenbroker.students.auth.KeySourceMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
@@ -39,7 +40,7 @@ import java.util.function.Supplier;
  * Tag values are fixed texts from this class or an HTTP status code: never anything from a request.
  * Thread-safe.
  */
-public final class StudentsMetrics {
+public final class StudentsMetrics implements KeySourceMetrics {
 
   /** Counter, exported as {@code students_rs_requests_total}. */
   public static final String REQUESTS = "students_rs_requests";
@@ -167,6 +168,7 @@ public final class StudentsMetrics {
   }
 
   /** One JWKS fetch finished. */
+  @Override
   public void jwksFetch(boolean succeeded) {
     (succeeded ? jwksSuccess : jwksFailure).increment();
   }
@@ -175,6 +177,7 @@ public final class StudentsMetrics {
    * Publishes {@code usableKeys} as {@code students_rs_jwks_keys}; the returned action removes it.
    * One key source per registry: a second registration reads the first source.
    */
+  @Override
   public Runnable jwksKeys(IntSupplier usableKeys) {
     Gauge gauge =
         Gauge.builder(JWKS_KEYS, usableKeys, s -> s.getAsInt())

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tokenbroker.common.config.ConfigException;
+import dev.tokenbroker.common.config.ConfigLoader;
 import io.vertx.core.json.JsonObject;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -44,6 +46,8 @@ class ConfigLoaderTest {
         "bad-undefined-env-var.yaml   | audience: environment variable STUDENTS_AUDIENCE_UNSET is not set",
         "bad-jwks-max-below-min.yaml  | jwks.maxCacheSeconds: must be >= jwks.minRefreshSeconds",
         "bad-issuer-not-url.yaml      | issuer: must be an absolute http(s) URL",
+        "bad-plain-http-lookalike-loopback-issuer.yaml | issuer: plain http is only allowed for loopback hosts (127.0.0.0/8, ::1, localhost) (or set allowHttp: true)",
+        "bad-plain-http-jwks-uri.yaml | jwksUri: plain http is only allowed for loopback hosts (127.0.0.0/8, ::1, localhost) (or set allowHttp: true)",
         "bad-cors-wildcard.yaml       | cors.allowedOrigins[0]: list origins explicitly, '*' is not accepted",
         "bad-not-a-mapping.yaml       | config file: must be a YAML mapping",
         "bad-empty.yaml               | config file: is empty",
@@ -52,7 +56,7 @@ class ConfigLoaderTest {
       })
   void badConfigurationNamesTheField(String file, String message) {
     ConfigException e =
-        assertThrows(ConfigException.class, () -> ConfigLoader.load(fixture(file), ENV));
+        assertThrows(ConfigException.class, () -> StudentsOptions.load(fixture(file), ENV));
     assertEquals(message, e.getMessage());
   }
 
@@ -60,7 +64,8 @@ class ConfigLoaderTest {
   void duplicateKeysAreErrorsThatDoNotEchoValues() {
     ConfigException e =
         assertThrows(
-            ConfigException.class, () -> ConfigLoader.load(fixture("bad-duplicate-key.yaml"), ENV));
+            ConfigException.class,
+            () -> StudentsOptions.load(fixture("bad-duplicate-key.yaml"), ENV));
     assertEquals(ConfigLoader.FILE_FIELD, e.field());
     assertTrue(e.problem().contains("duplicate key audience"), e.problem());
     assertFalse(e.getMessage().contains("other-api"));
@@ -68,7 +73,7 @@ class ConfigLoaderTest {
 
   @Test
   void minimalConfigurationGetsTheDefaults() {
-    StudentsOptions o = ConfigLoader.load(fixture("good-minimal.yaml"), ENV);
+    StudentsOptions o = StudentsOptions.load(fixture("good-minimal.yaml"), ENV);
     assertEquals("127.0.0.1", o.getHost());
     assertEquals(4006, o.getPort());
     assertEquals("read:students", o.getRequiredScope());
@@ -91,7 +96,7 @@ class ConfigLoaderTest {
 
   @Test
   void fullConfigurationIsReadAndRoundTrips() {
-    StudentsOptions o = ConfigLoader.load(fixture("good-full.yaml"), ENV);
+    StudentsOptions o = StudentsOptions.load(fixture("good-full.yaml"), ENV);
     assertEquals("0.0.0.0", o.getHost());
     assertEquals(0, o.getPort());
     assertEquals(Set.of("RS256", "PS256", "ES256"), o.getToken().getAlgorithms());
@@ -106,13 +111,13 @@ class ConfigLoaderTest {
 
   @Test
   void environmentReferencesAreInterpolated() {
-    StudentsOptions o = ConfigLoader.load(fixture("good-env-interpolation.yaml"), ENV);
+    StudentsOptions o = StudentsOptions.load(fixture("good-env-interpolation.yaml"), ENV);
     assertEquals("https://idp.example/", o.getToken().getIssuer());
     assertEquals("https://students-api", o.getToken().getAudience());
     assertEquals(8080, o.getPort());
     assertEquals("${literal}", o.getRequiredScope());
     StudentsOptions defaults =
-        ConfigLoader.load(
+        StudentsOptions.load(
             fixture("good-env-interpolation.yaml"),
             Map.of("STUDENTS_ISSUER", "https://x.example/", "STUDENTS_PORT", ""));
     assertEquals(4006, defaults.getPort());
@@ -121,7 +126,7 @@ class ConfigLoaderTest {
   @Test
   void exampleConfigurationShippedWithTheModuleLoads() {
     StudentsOptions o =
-        ConfigLoader.load(
+        StudentsOptions.load(
             Path.of("students.example.yaml"),
             Map.of("AUTH0_ISSUER", "https://t.example.auth0.com/"));
     assertEquals("https://t.example.auth0.com/", o.getToken().getIssuer());
@@ -129,15 +134,20 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void authDisabledNeedsNoIssuer() {
-    StudentsOptions o = ConfigLoader.load(fixture("good-auth-disabled-for-benchmarks.yaml"), ENV);
-    assertFalse(o.isAuthEnabled());
+  void plainHttpIsAllowedForLoopbackHostsOrWhenAllowed() {
+    for (String issuer :
+        List.of("http://127.0.0.1:8080/realms/x", "http://localhost/", "http://[::1]:9/")) {
+      new StudentsOptions(new JsonObject().put("issuer", issuer).put("audience", "a")).validate();
+    }
+    JsonObject remote = new JsonObject().put("issuer", "http://idp.example/").put("audience", "a");
+    assertThrows(ConfigException.class, () -> new StudentsOptions(remote).validate());
+    new StudentsOptions(remote.copy().put("allowHttp", true)).validate();
   }
 
   @Test
-  void unterminatedReferenceNamesTheField() {
-    ConfigException e =
-        assertThrows(ConfigException.class, () -> ConfigLoader.parse("audience: ${OOPS", ENV));
-    assertEquals("audience: unterminated ${ reference", e.getMessage());
+  void authDisabledNeedsNoIssuer() {
+    StudentsOptions o =
+        StudentsOptions.load(fixture("good-auth-disabled-for-benchmarks.yaml"), ENV);
+    assertFalse(o.isAuthEnabled());
   }
 }

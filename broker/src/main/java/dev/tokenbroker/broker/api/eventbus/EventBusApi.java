@@ -20,6 +20,7 @@ import io.vertx.ext.bridge.PermittedOptions;
 import io.vertx.ext.eventbus.bridge.tcp.TcpEventBusBridge;
 import java.time.Clock;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The event-bus API.
@@ -125,7 +126,8 @@ public final class EventBusApi {
         throw TokenFailure.badRequest("access_token is required");
       }
       msg.reply(
-          new JsonObject().put("result", cache.invalidate(key, accessToken).name().toLowerCase()));
+          new JsonObject()
+              .put("result", cache.invalidate(key, accessToken).name().toLowerCase(Locale.ROOT)));
     } catch (TokenFailure f) {
       fail(msg, f);
     }

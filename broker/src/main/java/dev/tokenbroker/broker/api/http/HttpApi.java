@@ -1,6 +1,5 @@
 package dev.tokenbroker.broker.api.http;
 
-import dev.tokenbroker.broker.JsonLogFormatter;
 import dev.tokenbroker.broker.metrics.BrokerMetrics;
 import dev.tokenbroker.broker.metrics.BrokerMetrics.Api;
 import dev.tokenbroker.broker.metrics.BrokerMetrics.Outcome;
@@ -9,6 +8,7 @@ import dev.tokenbroker.broker.token.Token;
 import dev.tokenbroker.broker.token.TokenCache;
 import dev.tokenbroker.broker.token.TokenFailure;
 import dev.tokenbroker.broker.token.TokenKey;
+import dev.tokenbroker.common.log.JsonLogFormatter;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -23,6 +23,7 @@ import io.vertx.ext.web.handler.BodyHandler;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -79,11 +80,6 @@ public final class HttpApi implements Handler<HttpServerRequest> {
     router.errorHandler(413, rc -> fail(rc, 413, "invalid_request", "request body too large"));
     router.errorHandler(400, rc -> fail(rc, 400, "invalid_request", "malformed request"));
     router.errorHandler(500, rc -> fail(rc, 500, "server_error", "internal error"));
-  }
-
-  /** The router for everything but the hot path, so other servers can mount it. */
-  public Router router() {
-    return router;
   }
 
   @Override
@@ -217,7 +213,9 @@ public final class HttpApi implements Handler<HttpServerRequest> {
         JsonLogFormatter.REQUEST_ID.remove();
       }
       ApiResponses.json(
-          rc.response(), 202, new JsonObject().put("result", outcome.name().toLowerCase()));
+          rc.response(),
+          202,
+          new JsonObject().put("result", outcome.name().toLowerCase(Locale.ROOT)));
     } catch (TokenFailure f) {
       ApiResponses.fail(rc.response(), f);
     }

@@ -1,6 +1,7 @@
 package dev.tokenbroker.broker.api.http;
 
 import dev.tokenbroker.broker.token.TokenFailure;
+import dev.tokenbroker.common.net.Loopback;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -81,47 +82,11 @@ public final class LocalRequestGuard {
     if (address.isDomainSocket()) {
       return true;
     }
-    String host = address.hostAddress();
-    return host != null && isLoopbackName(host);
+    return Loopback.isLoopbackAddress(address.hostAddress());
   }
 
-  /** {@code localhost}, a 127.0.0.0/8 dotted quad, or {@code ::1} (bracketed or not). */
+  /** {@code localhost} or a loopback IP literal: see {@link Loopback#isLoopbackHost}. */
   public static boolean isLoopbackName(String host) {
-    if (host == null) {
-      return false;
-    }
-    if (host.equals("127.0.0.1")) {
-      return true; // the common case, without parsing
-    }
-    if (host.equalsIgnoreCase("localhost")
-        || host.equals("[::1]")
-        || host.equals("::1")
-        || host.equals("0:0:0:0:0:0:0:1")) {
-      return true;
-    }
-    if (!host.startsWith("127.")) {
-      return false;
-    }
-    // A dotted quad 127.a.b.c, each part 0-255, without regex or streams (hot path).
-    int parts = 0;
-    int value = -1;
-    for (int i = 0; i <= host.length(); i++) {
-      char c = i == host.length() ? '.' : host.charAt(i);
-      if (c == '.') {
-        if (value < 0) {
-          return false;
-        }
-        parts++;
-        value = -1;
-      } else if (c >= '0' && c <= '9') {
-        value = value < 0 ? c - '0' : value * 10 + (c - '0');
-        if (value > 255) {
-          return false;
-        }
-      } else {
-        return false;
-      }
-    }
-    return parts == 4;
+    return Loopback.isLoopbackHost(host);
   }
 }

@@ -7,6 +7,7 @@ import dev.tokenbroker.broker.token.TokenCache;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Clock;
+import java.util.Locale;
 
 /** The readiness report: ready when every prefetched key holds a servable token. */
 public final class Readiness {
@@ -61,7 +62,7 @@ public final class Readiness {
     if (e != null) {
       JsonObject err =
           new JsonObject()
-              .put("kind", e.kind().name().toLowerCase())
+              .put("kind", e.kind().name().toLowerCase(Locale.ROOT))
               .put("message", e.getMessage());
       if (e.error() != null) {
         err.put("idp_error", e.error());

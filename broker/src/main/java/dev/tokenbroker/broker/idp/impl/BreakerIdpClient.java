@@ -3,8 +3,8 @@ package dev.tokenbroker.broker.idp.impl;
 import dev.tokenbroker.broker.config.RetryOptions;
 import dev.tokenbroker.broker.idp.IdpClient;
 import dev.tokenbroker.broker.idp.IdpException;
+import dev.tokenbroker.broker.idp.TokenRequest;
 import dev.tokenbroker.broker.idp.TokenResponse;
-import dev.tokenbroker.broker.token.TokenKey;
 import io.vertx.circuitbreaker.CircuitBreaker;
 import io.vertx.circuitbreaker.CircuitBreakerOptions;
 import io.vertx.circuitbreaker.OpenCircuitException;
@@ -44,7 +44,7 @@ public final class BreakerIdpClient implements IdpClient {
   }
 
   @Override
-  public Future<TokenResponse> fetch(TokenKey key) {
+  public Future<TokenResponse> fetch(TokenRequest key) {
     return breaker
         .<Object>execute(
             () ->

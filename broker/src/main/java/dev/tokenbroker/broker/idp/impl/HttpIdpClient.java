@@ -4,26 +4,25 @@ import dev.tokenbroker.broker.config.IdpOptions;
 import dev.tokenbroker.broker.idp.IdpClient;
 import dev.tokenbroker.broker.idp.IdpException;
 import dev.tokenbroker.broker.idp.Sanitizer;
+import dev.tokenbroker.broker.idp.TokenRequest;
 import dev.tokenbroker.broker.idp.TokenResponse;
-import dev.tokenbroker.broker.token.TokenKey;
+import dev.tokenbroker.common.net.BoundedHttp;
+import dev.tokenbroker.common.net.FetchException;
+import dev.tokenbroker.common.oidc.Discovery;
+import dev.tokenbroker.common.oidc.DiscoveryException;
 import io.vertx.core.Future;
-import io.vertx.core.MultiMap;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
-import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Base64;
-import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
@@ -37,9 +36,10 @@ public final class HttpIdpClient implements IdpClient {
   private static final Logger LOG = Logger.getLogger(HttpIdpClient.class.getName());
   private static final String USER_AGENT = "token-broker/0.1";
 
-  private record Response(int status, MultiMap headers, Buffer body) {}
+  private static final String TOKEN_ENDPOINT = "token_endpoint";
 
   private final HttpClient client;
+  private final BoundedHttp http;
   private final IdpOptions options;
   private final Clock clock;
   private final TokenResponseParser parser;
@@ -57,17 +57,24 @@ public final class HttpIdpClient implements IdpClient {
                 .setKeepAlive(true)
                 .setKeepAliveTimeout(30),
             new PoolOptions().setHttp1MaxSize(options.maxConcurrentRequests()));
+    this.http =
+        new BoundedHttp(
+            vertx.getOrCreateContext(),
+            client,
+            options.requestTimeoutMillis(),
+            options.maxResponseBytes());
     String credentials = form(options.clientId()) + ":" + form(options.clientSecret().reveal());
     this.basicAuthorization =
         "Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8));
   }
 
   @Override
-  public Future<TokenResponse> fetch(TokenKey key) {
+  public Future<TokenResponse> fetch(TokenRequest key) {
     long requestedAt = clock.millis();
     return tokenEndpoint()
         .compose(uri -> exchange(tokenRequest(uri, key), formBody(key)))
-        .map(r -> parser.parse(r.status, r.headers, r.body, key, requestedAt, clock.millis()));
+        .map(
+            r -> parser.parse(r.status(), r.headers(), r.body(), key, requestedAt, clock.millis()));
   }
 
   @Override
@@ -88,47 +95,26 @@ public final class HttpIdpClient implements IdpClient {
   }
 
   private Future<URI> discover() {
-    String issuer = options.issuer().toString();
-    String url =
-        (issuer.endsWith("/") ? issuer : issuer + "/") + ".well-known/openid-configuration";
-    RequestOptions ro =
-        new RequestOptions()
-            .setMethod(HttpMethod.GET)
-            .setAbsoluteURI(url)
-            .putHeader("Accept", "application/json")
-            .putHeader("User-Agent", USER_AGENT);
-    return exchange(ro, null)
+    return Discovery.discover(
+            http, options.issuer().toString(), options.allowHttp(), TOKEN_ENDPOINT)
+        .recover(t -> Future.failedFuture(discoveryFailed(t)))
         .map(
-            r -> {
-              if (r.status != 200) {
-                throw IdpException.unavailable("OIDC discovery answered HTTP " + r.status);
-              }
-              JsonObject doc;
-              try {
-                doc = r.body.toJsonObject();
-              } catch (RuntimeException e) {
-                throw IdpException.unavailable("OIDC discovery document is not JSON");
-              }
-              if (!(doc.getValue("token_endpoint") instanceof String te)) {
-                throw IdpException.unavailable("OIDC discovery document has no token_endpoint");
-              }
-              URI uri = URI.create(te);
-              String scheme = String.valueOf(uri.getScheme());
-              if (!scheme.equals("https") && !scheme.equals("http")) {
-                throw IdpException.unavailable("token_endpoint is not an http(s) URL");
-              }
-              if (!issuer.equals(doc.getString("issuer"))) {
-                LOG.warning(
-                    "the discovery document's issuer "
-                        + Sanitizer.safeText(String.valueOf(doc.getValue("issuer")))
-                        + " differs from idp.issuer");
-              }
-              LOG.info("discovered token endpoint " + Sanitizer.safeText(te));
+            metadata -> {
+              URI uri = metadata.endpoint(TOKEN_ENDPOINT);
+              LOG.info("discovered token endpoint " + Sanitizer.safeText(uri.toString()));
               return uri;
             });
   }
 
-  private RequestOptions tokenRequest(URI endpoint, TokenKey key) {
+  private static IdpException discoveryFailed(Throwable t) {
+    if (t instanceof DiscoveryException d && !d.retryable()) {
+      LOG.severe(d.getMessage());
+      return new IdpException(IdpException.Kind.INVALID_RESPONSE, 0, null, d.getMessage(), -1);
+    }
+    return IdpException.unavailable(Sanitizer.safeText(t.getMessage()));
+  }
+
+  private RequestOptions tokenRequest(URI endpoint, TokenRequest key) {
     RequestOptions ro =
         new RequestOptions()
             .setMethod(HttpMethod.POST)
@@ -142,7 +128,7 @@ public final class HttpIdpClient implements IdpClient {
     return ro;
   }
 
-  private Buffer formBody(TokenKey key) {
+  private Buffer formBody(TokenRequest key) {
     StringBuilder sb = new StringBuilder("grant_type=client_credentials");
     if (!key.scope().isEmpty()) {
       sb.append("&scope=").append(form(key.scope()));
@@ -159,58 +145,25 @@ public final class HttpIdpClient implements IdpClient {
     return Buffer.buffer(sb.toString());
   }
 
-  private Future<Response> exchange(RequestOptions ro, Buffer body) {
-    long timeout = options.requestTimeoutMillis();
-    ro.setConnectTimeout(timeout).setIdleTimeout(timeout);
-    return client
-        .request(ro)
-        .compose(
-            req -> {
-              Future<HttpClientResponse> sent = body == null ? req.send() : req.send(body);
-              return sent.compose(this::readCapped)
-                  .timeout(timeout, TimeUnit.MILLISECONDS)
-                  .recover(
-                      t -> {
-                        req.reset();
-                        return Future.failedFuture(
-                            t instanceof java.util.concurrent.TimeoutException
-                                ? IdpException.unavailable("no answer within " + timeout + " ms")
-                                : t);
-                      });
-            })
-        .recover(t -> Future.failedFuture(IdpException.wrap(t)));
+  private Future<BoundedHttp.Response> exchange(RequestOptions ro, Buffer body) {
+    return http.send(ro, body).recover(t -> Future.failedFuture(idpFailure(t)));
   }
 
-  private Future<Response> readCapped(HttpClientResponse resp) {
-    int max = options.maxResponseBytes();
-    String length = resp.getHeader("Content-Length");
-    if (length != null && length.matches("\\d{1,18}") && Long.parseLong(length) > max) {
-      return Future.failedFuture(tooLarge(resp.statusCode(), max));
+  private static IdpException idpFailure(Throwable t) {
+    if (t instanceof FetchException f && f.kind() == FetchException.Kind.TOO_LARGE) {
+      return new IdpException(
+          f.status() >= 200 && f.status() < 300
+              ? IdpException.Kind.INVALID_RESPONSE
+              : IdpException.Kind.UNAVAILABLE,
+          f.status(),
+          null,
+          f.getMessage(),
+          -1);
     }
-    Promise<Response> promise = Promise.promise();
-    Buffer acc = Buffer.buffer();
-    resp.handler(
-        chunk -> {
-          if (acc.length() + chunk.length() > max) {
-            promise.tryFail(tooLarge(resp.statusCode(), max));
-          } else if (!promise.future().isComplete()) {
-            acc.appendBuffer(chunk);
-          }
-        });
-    resp.exceptionHandler(promise::tryFail);
-    resp.endHandler(v -> promise.tryComplete(new Response(resp.statusCode(), resp.headers(), acc)));
-    return promise.future();
-  }
-
-  private static IdpException tooLarge(int status, int max) {
-    return new IdpException(
-        status >= 200 && status < 300
-            ? IdpException.Kind.INVALID_RESPONSE
-            : IdpException.Kind.UNAVAILABLE,
-        status,
-        null,
-        "response body larger than " + max + " bytes",
-        -1);
+    if (t instanceof FetchException f) {
+      return IdpException.unavailable(f.getMessage());
+    }
+    return IdpException.wrap(t);
   }
 
   private static String form(String s) {

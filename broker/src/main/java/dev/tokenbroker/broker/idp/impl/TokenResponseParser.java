@@ -3,8 +3,8 @@ package dev.tokenbroker.broker.idp.impl;
 import dev.tokenbroker.broker.config.IdpOptions;
 import dev.tokenbroker.broker.idp.IdpException;
 import dev.tokenbroker.broker.idp.Sanitizer;
+import dev.tokenbroker.broker.idp.TokenRequest;
 import dev.tokenbroker.broker.idp.TokenResponse;
-import dev.tokenbroker.broker.token.TokenKey;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
@@ -40,7 +40,12 @@ final class TokenResponseParser {
   }
 
   TokenResponse parse(
-      int status, MultiMap headers, Buffer body, TokenKey key, long requestedAt, long receivedAt) {
+      int status,
+      MultiMap headers,
+      Buffer body,
+      TokenRequest key,
+      long requestedAt,
+      long receivedAt) {
     if (status < 200 || status > 299) {
       throw errorResponse(status, headers, body, receivedAt);
     }
@@ -151,7 +156,7 @@ final class TokenResponseParser {
     return skew;
   }
 
-  private void checkAudience(Object aud, TokenKey key) {
+  private void checkAudience(Object aud, TokenRequest key) {
     if (aud == null) {
       return;
     }

@@ -1,6 +1,7 @@
 package dev.tokenbroker.students.api.impl;
 
-import dev.tokenbroker.students.auth.impl.LogSafe;
+import dev.tokenbroker.common.log.JsonLogFormatter;
+import dev.tokenbroker.common.log.LogSafe;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 import java.util.logging.Logger;
@@ -39,8 +40,9 @@ public final class AccessLogHandler implements Handler<RoutingContext> {
                       + " client="
                       + (client == null ? "-" : client));
           record.setLoggerName(LOG.getName());
-          // The formatter writes the first parameter as the line's request_id field.
-          record.setParameters(new Object[] {ctx.get(RequestIdHandler.KEY)});
+          // The formatter writes this parameter as the line's request_id field.
+          record.setParameters(
+              new Object[] {new JsonLogFormatter.RequestId(ctx.get(RequestIdHandler.KEY))});
           LOG.log(record);
         });
     ctx.next();

@@ -1,8 +1,7 @@
 package dev.tokenbroker.students.api.impl;
 
+import dev.tokenbroker.students.auth.KeySource;
 import dev.tokenbroker.students.auth.TokenValidator;
-import dev.tokenbroker.students.auth.impl.JwksKeySource;
-import dev.tokenbroker.students.auth.impl.KeySet;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
@@ -28,17 +27,17 @@ public final class HealthHandler {
       json(ctx, 200, new JsonObject().put("status", "UP").put("auth", "disabled"));
       return;
     }
-    JwksKeySource keys = (JwksKeySource) validator.keySource();
+    KeySource keys = validator.keySource();
     keys.refreshIfStale();
-    KeySet current = keys.current();
-    if (!current.isEmpty()) {
-      json(ctx, 200, new JsonObject().put("status", "UP").put("keys", current.size()));
+    int usable = keys.usableKeys();
+    if (usable > 0) {
+      json(ctx, 200, new JsonObject().put("status", "UP").put("keys", usable));
       return;
     }
-    keys.requestRefresh()
+    keys.refreshIfAllowed()
         .onComplete(
             ar -> {
-              int count = ar.result().size();
+              int count = ar.result();
               if (count > 0) {
                 json(ctx, 200, new JsonObject().put("status", "UP").put("keys", count));
               } else {

@@ -1,13 +1,19 @@
 package dev.tokenbroker.students.auth.impl;
 
+import dev.tokenbroker.common.log.LogSafe;
+import dev.tokenbroker.common.net.BoundedHttp;
+import dev.tokenbroker.common.oidc.Discovery;
 import dev.tokenbroker.students.auth.KeySource;
+import dev.tokenbroker.students.auth.KeySourceMetrics;
 import dev.tokenbroker.students.config.JwksOptions;
 import dev.tokenbroker.students.config.TokenValidatorOptions;
-import dev.tokenbroker.students.metrics.StudentsMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import java.time.Clock;
 import java.time.Instant;
@@ -24,20 +30,22 @@ import java.util.logging.Logger;
  * failure the old keys stay and the next attempt waits one cooldown.
  *
  * <p>Counts fetches by outcome and publishes the number of usable keys in its {@link
- * StudentsMetrics} (the gauge is removed by {@link #close()}).
+ * KeySourceMetrics} (the gauge is removed by {@link #close()}).
  */
 public final class JwksKeySource implements KeySource {
 
+  private static final String JWKS_URI = "jwks_uri";
   private static final Logger LOG = Logger.getLogger("dev.tokenbroker.students.jwks");
 
   private final HttpClient client;
-  private final BoundedFetcher fetcher;
+  private final BoundedHttp http;
+  private final boolean allowHttp;
   private final Clock clock;
   private final String issuer;
   private final String configuredJwksUri;
   private final Set<String> allowedAlgorithms;
   private final JwksOptions jwks;
-  private final StudentsMetrics metrics;
+  private final KeySourceMetrics metrics;
   private final Runnable removeKeysGauge;
 
   private volatile KeySet current = KeySet.EMPTY;
@@ -49,11 +57,11 @@ public final class JwksKeySource implements KeySource {
   private long fetchCount;
 
   public JwksKeySource(Vertx vertx, TokenValidatorOptions options, Clock clock) {
-    this(vertx, options, clock, StudentsMetrics.create());
+    this(vertx, options, clock, KeySourceMetrics.NONE);
   }
 
   public JwksKeySource(
-      Vertx vertx, TokenValidatorOptions options, Clock clock, StudentsMetrics metrics) {
+      Vertx vertx, TokenValidatorOptions options, Clock clock, KeySourceMetrics metrics) {
     this.jwks = new JwksOptions(options.getJwks());
     this.client =
         vertx.createHttpClient(
@@ -61,9 +69,10 @@ public final class JwksKeySource implements KeySource {
                 .setConnectTimeout(jwks.getTimeoutMillis())
                 .setKeepAlive(true)
                 .setName("students-jwks"));
-    this.fetcher =
-        new BoundedFetcher(
+    this.http =
+        new BoundedHttp(
             vertx.getOrCreateContext(), client, jwks.getTimeoutMillis(), jwks.getMaxBytes());
+    this.allowHttp = options.isAllowHttp();
     this.clock = clock;
     this.issuer = options.getIssuer();
     this.configuredJwksUri = options.getJwksUri();
@@ -98,7 +107,7 @@ public final class JwksKeySource implements KeySource {
     return fetch().recover(err -> Future.succeededFuture(current));
   }
 
-  /** Starts a background fetch when the cached set has outlived its lifetime. */
+  @Override
   public void refreshIfStale() {
     if (clock.millis() >= nextRefreshAtMillis) {
       synchronized (this) {
@@ -116,7 +125,7 @@ public final class JwksKeySource implements KeySource {
     lastFetchStartMillis = clock.millis();
     fetchCount++;
     Future<KeySet> fetch =
-        jwksUri().compose(fetcher::get).map(this::install).onFailure(this::fetchFailed);
+        jwksUri().compose(this::get).map(this::install).onFailure(this::fetchFailed);
     inFlight = fetch;
     fetch.onComplete(
         ar -> {
@@ -140,25 +149,49 @@ public final class JwksKeySource implements KeySource {
     if (known != null) {
       return Future.succeededFuture(known);
     }
-    String base = issuer.endsWith("/") ? issuer.substring(0, issuer.length() - 1) : issuer;
-    return fetcher.get(base + "/.well-known/openid-configuration").map(this::readDiscovery);
+    return Discovery.discover(http, issuer, allowHttp, JWKS_URI)
+        .recover(err -> Future.failedFuture(new JwksFetchException(err.getMessage())))
+        .map(
+            metadata -> {
+              String uri = metadata.endpoint(JWKS_URI).toString();
+              discoveredJwksUri = uri;
+              LOG.info("jwks: discovered jwks_uri " + LogSafe.text(uri));
+              return uri;
+            });
   }
 
-  private String readDiscovery(BoundedFetcher.Fetched fetched) {
-    JsonObject doc = fetched.json();
-    if (!issuer.equals(doc.getValue("issuer"))) {
-      throw new JwksFetchException("discovery document names another issuer");
+  /** A fetched JSON object and the response's {@code Cache-Control} header (may be null). */
+  private record Fetched(JsonObject json, String cacheControl) {}
+
+  /** GETs a JSON object; only a 200 answer counts. */
+  private Future<Fetched> get(String url) {
+    RequestOptions request;
+    try {
+      request =
+          new RequestOptions()
+              .setMethod(HttpMethod.GET)
+              .setAbsoluteURI(url)
+              .putHeader(HttpHeaders.ACCEPT, "application/json");
+    } catch (RuntimeException e) {
+      return Future.failedFuture(new JwksFetchException("invalid URL"));
     }
-    if (!(doc.getValue("jwks_uri") instanceof String uri)
-        || !(uri.startsWith("https://") || uri.startsWith("http://"))) {
-      throw new JwksFetchException("discovery document has no http(s) jwks_uri");
-    }
-    discoveredJwksUri = uri;
-    LOG.info("jwks: discovered jwks_uri " + LogSafe.text(uri));
-    return uri;
+    return http.send(request, null)
+        .recover(err -> Future.failedFuture(new JwksFetchException(err.getMessage())))
+        .map(
+            r -> {
+              if (r.status() != 200) {
+                throw new JwksFetchException("HTTP status " + r.status());
+              }
+              try {
+                return new Fetched(
+                    new JsonObject(r.body()), r.headers().get(HttpHeaders.CACHE_CONTROL));
+              } catch (RuntimeException e) {
+                throw new JwksFetchException("answer is not a JSON object");
+              }
+            });
   }
 
-  private KeySet install(BoundedFetcher.Fetched fetched) {
+  private KeySet install(Fetched fetched) {
     JwksParser.Parsed parsed;
     try {
       parsed = JwksParser.parse(fetched.json(), allowedAlgorithms);
@@ -206,6 +239,16 @@ public final class JwksKeySource implements KeySource {
             + " key(s), retry in "
             + retry / 1000
             + "s");
+  }
+
+  @Override
+  public int usableKeys() {
+    return current.size();
+  }
+
+  @Override
+  public Future<Integer> refreshIfAllowed() {
+    return requestRefresh().map(KeySet::size);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.tokenbroker.students.auth.impl;
 
+import dev.tokenbroker.common.log.LogSafe;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.impl.jose.JWK;

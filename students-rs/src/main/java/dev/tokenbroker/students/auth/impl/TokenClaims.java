@@ -1,5 +1,6 @@
 package dev.tokenbroker.students.auth.impl;
 
+import dev.tokenbroker.common.log.LogSafe;
 import dev.tokenbroker.students.auth.AuthFailure;
 import dev.tokenbroker.students.auth.AuthFailure.Reason;
 import dev.tokenbroker.students.auth.VerifiedToken;

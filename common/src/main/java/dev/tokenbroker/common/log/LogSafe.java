@@ -1,6 +1,6 @@
-package dev.tokenbroker.students.auth.impl;
+package dev.tokenbroker.common.log;
 
-/** Reduces untrusted text (a kid, a client id) to something safe to put in one log line. */
+/** Reduces untrusted text (a kid, a client id, an answer) to something safe for one log line. */
 public final class LogSafe {
 
   private LogSafe() {}
@@ -25,5 +25,21 @@ public final class LogSafe {
       out.append("...");
     }
     return out.toString();
+  }
+
+  /**
+   * Printable ASCII only (anything else becomes '?'), at most 200 characters; null stays null. For
+   * text that came from the network and goes into a log line or an error body.
+   */
+  public static String printable(String s) {
+    if (s == null) {
+      return null;
+    }
+    StringBuilder sb = new StringBuilder(Math.min(s.length(), 200));
+    for (int i = 0; i < s.length() && sb.length() < 200; i++) {
+      char c = s.charAt(i);
+      sb.append(c >= 0x20 && c < 0x7F ? c : '?');
+    }
+    return sb.toString();
   }
 }

@@ -1,4 +1,4 @@
-package dev.tokenbroker.students.config;
+package dev.tokenbroker.common.config;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -16,35 +17,28 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
 
 /**
- * Reads the YAML configuration file into a {@link JsonObject} and then into validated {@link
- * StudentsOptions}.
- *
- * <p>String values may reference the environment: {@code ${NAME}} (an error naming the field when
- * {@code NAME} is unset) or {@code ${NAME:-default}} (the default when unset or empty); {@code
- * $${} writes a literal {@code ${}. The YAML is parsed with SnakeYAML's safe constructor, duplicate
- * keys are errors, and error messages quote neither values nor file lines, so secrets placed in
- * the file are never echoed.
+ * Reads a YAML configuration file into a {@link JsonObject}. String values may reference the
+ * environment as described in {@link EnvInterpolation}; substitution happens after parsing, so a
+ * variable's value can never change the document's structure. The YAML is parsed with SnakeYAML's
+ * safe constructor, duplicate keys are errors, and error messages quote neither values nor file
+ * lines, so secrets placed in the file are never echoed.
  */
 public final class ConfigLoader {
 
-  /** Label used as the field of problems that concern the file as a whole. */
+  /** The field named by problems that concern the file as a whole. */
   public static final String FILE_FIELD = "config file";
 
-  private static final int MAX_FILE_BYTES = 1024 * 1024;
+  /** Larger files are refused. */
+  public static final int MAX_FILE_BYTES = 1024 * 1024;
 
   private ConfigLoader() {}
 
-  /** Loads, interpolates, reads and validates; throws {@link ConfigException} naming the field. */
-  public static StudentsOptions load(Path file, Map<String, String> env) {
-    return new StudentsOptions(loadJson(file, env)).validate();
-  }
-
-  /** Loads and interpolates the YAML file without interpreting its keys. */
-  public static JsonObject loadJson(Path file, Map<String, String> env) {
+  /** Reads, parses and interpolates {@code file}; {@code env} looks variables up (null: unset). */
+  public static JsonObject load(Path file, Function<String, String> env) {
     String text;
     try {
       if (Files.size(file) > MAX_FILE_BYTES) {
-        throw new ConfigException(FILE_FIELD, "larger than " + MAX_FILE_BYTES + " bytes");
+        throw new ConfigException(FILE_FIELD, "larger than " + MAX_FILE_BYTES + " bytes: " + file);
       }
       text = Files.readString(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
@@ -55,7 +49,7 @@ public final class ConfigLoader {
   }
 
   /** Parses YAML text and interpolates environment references in string values. */
-  public static JsonObject parse(String yamlText, Map<String, String> env) {
+  public static JsonObject parse(String yamlText, Function<String, String> env) {
     LoaderOptions loader = new LoaderOptions();
     loader.setAllowDuplicateKeys(false);
     loader.setMaxAliasesForCollections(20);
@@ -80,29 +74,31 @@ public final class ConfigLoader {
     return toJson(map, "", env);
   }
 
-  private static JsonObject toJson(Map<?, ?> map, String prefix, Map<String, String> env) {
+  private static JsonObject toJson(Map<?, ?> map, String path, Function<String, String> env) {
     JsonObject out = new JsonObject();
     for (Map.Entry<?, ?> e : map.entrySet()) {
+      String child = path.isEmpty() ? String.valueOf(e.getKey()) : path + "." + e.getKey();
       if (!(e.getKey() instanceof String key)) {
-        throw new ConfigException(prefix + e.getKey(), "keys must be strings");
+        throw new ConfigException(child, "keys must be strings");
       }
-      out.put(key, convert(e.getValue(), prefix + key, env));
+      out.put(key, convert(e.getValue(), child, env));
     }
     return out;
   }
 
-  private static Object convert(Object value, String path, Map<String, String> env) {
-    if (value == null || value instanceof Boolean || value instanceof Integer) {
-      return value;
-    }
-    if (value instanceof Long || value instanceof Double) {
+  private static Object convert(Object value, String path, Function<String, String> env) {
+    if (value == null
+        || value instanceof Boolean
+        || value instanceof Integer
+        || value instanceof Long
+        || value instanceof Double) {
       return value;
     }
     if (value instanceof String s) {
       return EnvInterpolation.apply(s, path, env);
     }
     if (value instanceof Map<?, ?> m) {
-      return toJson(m, path + ".", env);
+      return toJson(m, path, env);
     }
     if (value instanceof List<?> list) {
       JsonArray array = new JsonArray();
@@ -112,6 +108,6 @@ public final class ConfigLoader {
       return array;
     }
     throw new ConfigException(
-        path, "unsupported value type (use a string, number, list or mapping)");
+        path, "unsupported value type (use a string, number, boolean, list or mapping)");
   }
 }
