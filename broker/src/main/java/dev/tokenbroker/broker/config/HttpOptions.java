@@ -1,5 +1,6 @@
 package dev.tokenbroker.broker.config;
 
+import dev.tokenbroker.common.http.ListenerLimits;
 import io.vertx.core.json.JsonObject;
 import java.util.Set;
 
@@ -10,12 +11,19 @@ public final class HttpOptions {
   public static final int DEFAULT_PORT = 4004;
   public static final boolean DEFAULT_ALLOW_NON_LOOPBACK_CLIENTS = false;
 
+  /**
+   * Connections the token listener holds at once. A sidecar serves the processes of one pod or
+   * host: 256 is far above what they open, and bounds what a misbehaving neighbour can hold.
+   */
+  public static final int DEFAULT_MAX_CONNECTIONS = 256;
+
   private final String host;
   private final int port;
   private final boolean allowNonLoopbackClients;
+  private final ListenerLimits limits;
 
   public HttpOptions(ConfigReader r) {
-    r.rejectUnknown(Set.of("host", "port", "allowNonLoopbackClients"));
+    r.rejectUnknown(Set.of("host", "port", "allowNonLoopbackClients", "limits"));
     this.host = r.string("host", DEFAULT_HOST);
     if (host.isBlank()) {
       throw new ConfigException(r.path("host"), "must not be empty");
@@ -23,6 +31,25 @@ public final class HttpOptions {
     this.port = (int) r.integer("port", DEFAULT_PORT, 0, 65535);
     this.allowNonLoopbackClients =
         r.bool("allowNonLoopbackClients", DEFAULT_ALLOW_NON_LOOPBACK_CLIENTS);
+    this.limits = limits(r.object("limits"), DEFAULT_MAX_CONNECTIONS);
+  }
+
+  /** Reads an {@code http.limits} section (see {@link ListenerLimits}); validated. */
+  public static ListenerLimits limits(ConfigReader r, int defaultMaxConnections) {
+    r.rejectUnknown(Set.of(ListenerLimits.KEYS));
+    ListenerLimits d = new ListenerLimits(defaultMaxConnections);
+    return new ListenerLimits(defaultMaxConnections)
+        .setMaxConnections((int) r.integer("maxConnections", d.getMaxConnections(), 1, 1_000_000))
+        .setHeadTimeoutSeconds(
+            (int) r.integer("headTimeoutSeconds", d.getHeadTimeoutSeconds(), 1, 3600))
+        .setIdleTimeoutSeconds(
+            (int) r.integer("idleTimeoutSeconds", d.getIdleTimeoutSeconds(), 1, 86_400))
+        .setMaxHeaderBytes((int) r.integer("maxHeaderBytes", d.getMaxHeaderBytes(), 1024, 1 << 20))
+        .setMaxHeaders((int) r.integer("maxHeaders", d.getMaxHeaders(), 8, 10_000))
+        .setMaxInitialLineBytes(
+            (int) r.integer("maxInitialLineBytes", d.getMaxInitialLineBytes(), 256, 1 << 20))
+        .setH2c(r.bool("h2c", d.isH2c()))
+        .validate((key, problem) -> new ConfigException(r.path(key), problem));
   }
 
   public String host() {
@@ -37,10 +64,16 @@ public final class HttpOptions {
     return allowNonLoopbackClients;
   }
 
+  /** Connection and request-head limits of the token listener. */
+  public ListenerLimits limits() {
+    return new ListenerLimits(limits);
+  }
+
   public JsonObject toJson() {
     return new JsonObject()
         .put("host", host)
         .put("port", port)
-        .put("allowNonLoopbackClients", allowNonLoopbackClients);
+        .put("allowNonLoopbackClients", allowNonLoopbackClients)
+        .put("limits", limits.toJson());
   }
 }
