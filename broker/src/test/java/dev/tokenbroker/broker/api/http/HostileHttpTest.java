@@ -320,6 +320,29 @@ class HostileHttpTest {
     assertFalse(r.text().contains("access_token"), "no token: " + r.text());
   }
 
+  /** The README's list of proxy signs is the code's, and every sign is refused. */
+  @Test
+  void theReadmeListsExactlyTheProxySignsTheGuardRefuses() throws Exception {
+    String readme =
+        java.nio.file.Files.readString(java.nio.file.Path.of("..", "README.md"))
+            .replaceAll("\\s+", " ");
+    int at = readme.indexOf("The proxy signs");
+    assertTrue(at >= 0, "README section on proxy signs");
+    String section = readme.substring(at, readme.indexOf(". ", at));
+    List<String> listed = new ArrayList<>();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("`([A-Za-z-]+)`").matcher(section);
+    while (m.find()) {
+      listed.add(m.group(1));
+    }
+    listed.removeIf(x -> x.startsWith("-")); // the examples of X-Forwarded-*
+    assertEquals(List.of(LocalRequestGuard.PROXY_SIGNS), listed);
+    for (String sign : LocalRequestGuard.PROXY_SIGNS) {
+      String name = sign.endsWith("-") ? sign + "Anything" : sign;
+      Reply r = send("GET " + OK_URI + " HTTP/1.1\r\n" + OK_HEAD + name + ": x\r\n\r\n");
+      assertEquals(403, r.status(), sign);
+    }
+  }
+
   @Test
   void anAbsoluteFormLoopbackTargetMatchingHostIsServed() throws Exception {
     Reply r =
@@ -386,6 +409,58 @@ class HostileHttpTest {
     assertTrue(r.closed());
     assertTrue(r.status() == -1 || r.status() == 400, r.text());
     assertEquals(before + 1, rejected("connection_error"));
+  }
+
+  /**
+   * The head deadline never cuts a keep-alive connection that keeps sending requests (here for
+   * three deadlines), and closes it quietly (no rejection) once it stays idle.
+   */
+  @Test
+  void aBusyKeepAliveConnectionOutlivesTheHeadDeadlineAndAnIdleOneIsClosed() throws Exception {
+    double before = rejected("head_timeout");
+    try (Socket s = new Socket("127.0.0.1", broker.port())) {
+      s.setSoTimeout(5000);
+      OutputStream out = s.getOutputStream();
+      InputStream in = s.getInputStream();
+      byte[] request =
+          ("GET " + OK_URI + " HTTP/1.1\r\nHost: 127.0.0.1\r\nToken-Broker-Request: true\r\n\r\n")
+              .getBytes(StandardCharsets.ISO_8859_1);
+      long end = System.nanoTime() + 3_000_000_000L;
+      int served = 0;
+      while (System.nanoTime() < end) {
+        out.write(request);
+        out.flush();
+        String head = readResponse(in);
+        assertTrue(head.startsWith("HTTP/1.1 200"), head);
+        served++;
+        Thread.sleep(300);
+      }
+      assertTrue(served >= 8, "served " + served);
+      long idleStart = System.nanoTime();
+      assertEquals(-1, in.read(), "an idle keep-alive connection is closed");
+      long idleMs = (System.nanoTime() - idleStart) / 1_000_000;
+      assertTrue(idleMs >= 500 && idleMs < 3000, "closed after " + idleMs + " ms idle");
+    }
+    assertEquals(before, rejected("head_timeout"), "an idle keep-alive close is no rejection");
+  }
+
+  /** Reads one response with a Content-Length body; returns its text. */
+  private static String readResponse(InputStream in) throws java.io.IOException {
+    StringBuilder b = new StringBuilder();
+    while (!b.toString().endsWith("\r\n\r\n")) {
+      int c = in.read();
+      if (c < 0) {
+        throw new java.io.EOFException("closed after: " + b);
+      }
+      b.append((char) c);
+    }
+    String head = b.toString();
+    int cl = head.toLowerCase(java.util.Locale.ROOT).indexOf("content-length:");
+    int length = Integer.parseInt(head.substring(cl + 15, head.indexOf("\r\n", cl)).trim());
+    for (int i = 0; i < length; i++) {
+      b.append((char) in.read());
+    }
+    return b.toString();
   }
 
   @Test
