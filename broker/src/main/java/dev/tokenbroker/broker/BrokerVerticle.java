@@ -15,6 +15,9 @@ import dev.tokenbroker.broker.token.CacheListener;
 import dev.tokenbroker.broker.token.Token;
 import dev.tokenbroker.broker.token.TokenCache;
 import dev.tokenbroker.broker.token.TokenKey;
+import dev.tokenbroker.common.http.HardenedHttpServer;
+import dev.tokenbroker.common.http.InputFailures;
+import dev.tokenbroker.common.http.RejectionLog;
 import dev.tokenbroker.common.net.Loopback;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
@@ -139,6 +142,10 @@ public final class BrokerVerticle extends VerticleBase {
             dashboard,
             clock);
     List<TokenKey> prefetch = policy.prefetchKeys();
+    RejectionLog rejections = RejectionLog.create("dev.tokenbroker.broker.http", metrics::rejected);
+    // Input failures (undecodable bodies, connections broken mid-body) are the client's: counted,
+    // rate-limited, no stack trace.
+    httpApi.router().route().failureHandler(InputFailures.handler(rejections));
     return eventBusApi
         .register()
         .compose(
@@ -147,15 +154,14 @@ public final class BrokerVerticle extends VerticleBase {
                   "event-bus API registered: " + EventBusApi.TOKEN + ", " + EventBusApi.INVALIDATE);
               cache.start(prefetch, periodicTick);
               LOG.info("prefetching " + prefetch.size() + " token(s) in the background");
-              return vertx
-                  .createHttpServer(
+              return HardenedHttpServer.create(
+                      vertx,
                       new HttpServerOptions()
                           .setHost(options.http().host())
-                          .setPort(options.http().port())
-                          .setMaxInitialLineLength(HttpApi.MAX_QUERY_LENGTH * 4)
-                          .setMaxHeaderSize(16 * 1024)
-                          .setIdleTimeout(120))
-                  .requestHandler(httpApi)
+                          .setPort(options.http().port()),
+                      options.http().limits(),
+                      rejections,
+                      httpApi)
                   .listen();
             })
         .compose(

@@ -1,5 +1,8 @@
 package dev.tokenbroker.students;
 
+import dev.tokenbroker.common.http.HardenedHttpServer;
+import dev.tokenbroker.common.http.ListenerLimits;
+import dev.tokenbroker.common.http.RejectionLog;
 import dev.tokenbroker.students.api.StudentsRouter;
 import dev.tokenbroker.students.auth.TokenValidator;
 import dev.tokenbroker.students.config.StudentsOptions;
@@ -82,18 +85,23 @@ public class StudentsVerticle extends VerticleBase {
               + " (benchmarks only, never in production)");
       keysLoaded = Future.succeededFuture();
     }
+    ListenerLimits limits = options.getLimits();
+    limits.setMaxHeaderBytes(
+        Math.max(limits.getMaxHeaderBytes(), options.getToken().getMaxTokenBytes() + 8192));
     HttpServerOptions serverOptions =
-        new HttpServerOptions()
-            .setHost(options.getHost())
-            .setPort(options.getPort())
-            .setMaxHeaderSize(options.getToken().getMaxTokenBytes() + 8192);
+        new HttpServerOptions().setHost(options.getHost()).setPort(options.getPort());
+    RejectionLog rejections =
+        RejectionLog.create("dev.tokenbroker.students.http", metrics::rejected);
     return keysLoaded
         .compose(
             v ->
-                vertx
-                    .createHttpServer(serverOptions)
-                    .requestHandler(
-                        StudentsRouter.create(vertx, options, validator, clock, metrics))
+                HardenedHttpServer.create(
+                        vertx,
+                        serverOptions,
+                        limits,
+                        rejections,
+                        StudentsRouter.create(
+                            vertx, options, validator, clock, metrics, rejections))
                     .listen())
         .onSuccess(this::listening);
   }

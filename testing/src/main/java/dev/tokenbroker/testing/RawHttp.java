@@ -65,6 +65,86 @@ public final class RawHttp {
     }
   }
 
+  /**
+   * One answer to raw bytes: status (-1 when the server closed without answering), the text
+   * received, and whether the server closed the connection after it.
+   */
+  public record Reply(int status, String text, boolean closed) {
+
+    /** The first value of header {@code name} (any case) in the answer's head, or null. */
+    public String header(String name) {
+      String lower = text.toLowerCase(Locale.ROOT);
+      int end = lower.indexOf("\r\n\r\n");
+      int at = lower.indexOf("\r\n" + name.toLowerCase(Locale.ROOT) + ":");
+      if (at < 0 || (end >= 0 && at > end)) {
+        return null;
+      }
+      int start = at + name.length() + 3;
+      return text.substring(start, text.indexOf("\r\n", start)).trim();
+    }
+  }
+
+  /**
+   * Sends {@code request} as is, reads one answer (its head, then as many body bytes as its {@code
+   * Content-Length} declares), then waits up to {@code closeWaitMillis} for the server to close.
+   * For hostile-input tests: a server that closes before reading everything is not an error.
+   */
+  public static Reply exchange(int port, byte[] request, int closeWaitMillis) throws IOException {
+    try (Socket s = new Socket("127.0.0.1", port)) {
+      s.setSoTimeout(10_000);
+      OutputStream out = s.getOutputStream();
+      try {
+        out.write(request);
+        out.flush();
+      } catch (IOException e) {
+        // the server may close before reading everything (an oversized head): read its answer
+      }
+      InputStream in = s.getInputStream();
+      ByteArrayOutputStream buf = new ByteArrayOutputStream();
+      byte[] chunk = new byte[8192];
+      boolean closed = false;
+      try {
+        while (true) {
+          int n = in.read(chunk);
+          if (n < 0) {
+            closed = true;
+            break;
+          }
+          buf.write(chunk, 0, n);
+          if (answered(buf.toString(StandardCharsets.ISO_8859_1))) {
+            break;
+          }
+        }
+        if (!closed) {
+          s.setSoTimeout(closeWaitMillis);
+          try {
+            closed = in.read() < 0;
+          } catch (java.net.SocketTimeoutException e) {
+            closed = false;
+          }
+        }
+      } catch (java.net.SocketException e) {
+        closed = true; // reset by the server
+      }
+      String text = buf.toString(StandardCharsets.ISO_8859_1);
+      int status =
+          text.startsWith("HTTP/") && text.length() >= 12
+              ? Integer.parseInt(text.substring(9, 12))
+              : -1;
+      return new Reply(status, text, closed);
+    }
+  }
+
+  /** True once the head arrived and, if it declares a {@code Content-Length}, that many bytes. */
+  private static boolean answered(String text) {
+    int headerEnd = text.indexOf("\r\n\r\n");
+    if (headerEnd < 0) {
+      return false;
+    }
+    return !text.substring(0, headerEnd).toLowerCase(Locale.ROOT).contains("\r\ncontent-length:")
+        || complete(text);
+  }
+
   /** Sends {@code request} with a Vert.x {@code NetClient} and parses what arrives until close. */
   public static Future<Response> send(Vertx vertx, int port, byte[] request) {
     NetClient client = vertx.createNetClient();

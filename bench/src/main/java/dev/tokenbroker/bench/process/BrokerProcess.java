@@ -80,7 +80,8 @@ public final class BrokerProcess implements AutoCloseable {
       throws IOException {
     int bridgePort = Launcher.freePort();
     StringBuilder yaml = new StringBuilder();
-    yaml.append("http: {host: 127.0.0.1, port: 0}\n")
+    // The IdP-calls suite opens 1,000 connections at once: above http.limits.maxConnections (256).
+    yaml.append("http: {host: 127.0.0.1, port: 0, limits: {maxConnections: 4096}}\n")
         .append("idp: {tokenEndpoint: \"")
         .append(tokenEndpoint)
         .append("\", clientId: ")

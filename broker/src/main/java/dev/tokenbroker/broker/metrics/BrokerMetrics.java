@@ -37,6 +37,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code token_broker_backoff_seconds{audience,scope}}
  *   <li>{@code token_broker_cache_keys}, {@code token_broker_fetches_in_flight}
  *   <li>{@code token_broker_circuit_breaker_state{state}} (1 for the current state)
+ *   <li>{@code token_broker_rejected_requests_total{reason}}: hostile or malformed HTTP input
+ *       refused before any handler (reasons are fixed texts from the code, never request data)
  * </ul>
  */
 public final class BrokerMetrics implements CacheListener {
@@ -62,6 +64,8 @@ public final class BrokerMetrics implements CacheListener {
   private final MultiGauge expiry;
   private final MultiGauge refreshAge;
   private final MultiGauge backoff;
+  private final java.util.Map<String, Counter> rejected =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private TokenCache cache;
   private IdpClient idp;
 
@@ -134,6 +138,19 @@ public final class BrokerMetrics implements CacheListener {
 
   public PrometheusMeterRegistry registry() {
     return registry;
+  }
+
+  /** One request or connection refused as hostile or malformed; {@code reason} is a fixed text. */
+  public void rejected(String reason) {
+    rejected
+        .computeIfAbsent(
+            reason,
+            r ->
+                Counter.builder("token_broker_rejected_requests")
+                    .description("HTTP requests and connections refused as hostile or malformed")
+                    .tag("reason", r)
+                    .register(registry))
+        .increment();
   }
 
   /**

@@ -100,6 +100,8 @@ class BrokerOptionsTest {
     "bad-no-tokens.yaml, tokens",
     "bad-scope-token.yaml, tokens[0].scopes",
     "bad-port.yaml, http.port",
+    "bad-limits-max-connections.yaml, http.limits.maxConnections",
+    "bad-limits-unknown-key.yaml, http.limits.maxConections",
     "bad-backoff-min-above-max.yaml, retry.maxBackoffMillis",
     "bad-refresh-ratio.yaml, cache.refreshRatio",
     "bad-env-var-unset.yaml, idp.clientSecret",

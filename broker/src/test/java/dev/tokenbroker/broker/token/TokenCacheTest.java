@@ -72,7 +72,10 @@ class TokenCacheTest {
   @Test
   void thousandConcurrentColdRequestsMakeOneIdpCall(Vertx vertx) {
     idp.proxy().mode(FaultProxy.Mode.SLOW).slowMillis(300);
-    deploy(vertx, onDemand(idp.brokerConfig()));
+    JsonObject config = onDemand(idp.brokerConfig());
+    // 1,000 connections at once: above the default http.limits.maxConnections (256)
+    config.getJsonObject("http").put("limits", new JsonObject().put("maxConnections", 1100));
+    deploy(vertx, config);
     HttpClient client =
         vertx.createHttpClient(
             new HttpClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(broker.port()),

@@ -1,5 +1,7 @@
 package dev.tokenbroker.students.api;
 
+import dev.tokenbroker.common.http.AllowedMethods;
+import dev.tokenbroker.common.http.RejectionLog;
 import dev.tokenbroker.students.api.impl.AccessLogHandler;
 import dev.tokenbroker.students.api.impl.BearerAuthHandler;
 import dev.tokenbroker.students.api.impl.ErrorHandler;
@@ -49,6 +51,25 @@ public final class StudentsRouter {
       TokenValidator validator,
       Clock clock,
       StudentsMetrics metrics) {
+    return create(
+        vertx,
+        options,
+        validator,
+        clock,
+        metrics,
+        RejectionLog.create("dev.tokenbroker.students.http", metrics::rejected));
+  }
+
+  /**
+   * @param rejections where input refused as malformed is counted and (rate-limited) logged
+   */
+  public static Router create(
+      Vertx vertx,
+      StudentsOptions options,
+      TokenValidator validator,
+      Clock clock,
+      StudentsMetrics metrics,
+      RejectionLog rejections) {
     Router router = Router.router(vertx);
     router.route().handler(new RequestIdHandler());
     router.route().handler(new AccessLogHandler());
@@ -87,10 +108,16 @@ public final class StudentsRouter {
     router.get("/students").handler(new StudentsHandler());
 
     ErrorHandler errors =
-        new ErrorHandler(options.getToken().getJwks().getRefetchCooldownSeconds(), metrics);
+        new ErrorHandler(
+            options.getToken().getJwks().getRefetchCooldownSeconds(), metrics, rejections);
     router.route().failureHandler(errors);
     router.errorHandler(404, errors::notFound);
-    router.errorHandler(405, errors::methodNotAllowed);
+    router.errorHandler(
+        405,
+        ctx -> {
+          AllowedMethods.putAllow(router, ctx);
+          errors.methodNotAllowed(ctx);
+        });
     router.errorHandler(500, errors);
     return router;
   }

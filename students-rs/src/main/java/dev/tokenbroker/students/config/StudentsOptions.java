@@ -3,6 +3,7 @@ package dev.tokenbroker.students.config;
 import dev.tokenbroker.common.config.ConfigException;
 import dev.tokenbroker.common.config.ConfigLoader;
 import dev.tokenbroker.common.config.ConfigReader;
+import dev.tokenbroker.common.http.ListenerLimits;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -31,6 +32,14 @@ public class StudentsOptions {
   public static final int DEFAULT_MAX_BODY_BYTES = 1024;
   public static final int DEFAULT_REQUESTS_PER_SECOND = 0;
 
+  /**
+   * Connections held at once. students-rs may sit behind a reverse proxy that pools upstream
+   * connections, or face many clients: 1024 leaves room for both and bounds idle-connection floods
+   * (at the default file-descriptor limit of 1024 per process it would be reached first; raise
+   * {@code ulimit -n} with it).
+   */
+  public static final int DEFAULT_MAX_CONNECTIONS = 1024;
+
   private String host = DEFAULT_HOST;
   private int port = DEFAULT_PORT;
   private String requiredScope = DEFAULT_REQUIRED_SCOPE;
@@ -39,6 +48,7 @@ public class StudentsOptions {
   private int requestsPerSecond = DEFAULT_REQUESTS_PER_SECOND;
   private List<String> corsAllowedOrigins = new ArrayList<>();
   private TokenValidatorOptions token = new TokenValidatorOptions();
+  private ListenerLimits limits = new ListenerLimits(DEFAULT_MAX_CONNECTIONS);
 
   public StudentsOptions() {}
 
@@ -51,6 +61,7 @@ public class StudentsOptions {
     this.requestsPerSecond = other.requestsPerSecond;
     this.corsAllowedOrigins = new ArrayList<>(other.corsAllowedOrigins);
     this.token = new TokenValidatorOptions(other.token);
+    this.limits = new ListenerLimits(other.limits);
   }
 
   /**
@@ -62,6 +73,7 @@ public class StudentsOptions {
     ConfigReader http = r.child("http");
     host = http.string("host", DEFAULT_HOST);
     port = http.integer("port", DEFAULT_PORT);
+    limits = ListenerLimits.read(http.object("limits"), DEFAULT_MAX_CONNECTIONS);
     http.rejectUnknownKeys();
     requiredScope = r.string("requiredScope", DEFAULT_REQUIRED_SCOPE);
     authEnabled = r.bool("authEnabled", DEFAULT_AUTH_ENABLED);
@@ -87,7 +99,9 @@ public class StudentsOptions {
   public JsonObject toJson() {
     return token
         .toJson()
-        .put("http", new JsonObject().put("host", host).put("port", port))
+        .put(
+            "http",
+            new JsonObject().put("host", host).put("port", port).put("limits", limits.toJson()))
         .put("requiredScope", requiredScope)
         .put("authEnabled", authEnabled)
         .put("maxBodyBytes", maxBodyBytes)
@@ -109,6 +123,7 @@ public class StudentsOptions {
     if (port < 0 || port > 65535) {
       throw new ConfigException("http.port", "must be between 0 and 65535");
     }
+    limits.validate((key, problem) -> new ConfigException("http.limits." + key, problem));
     if (requiredScope == null
         || requiredScope.isBlank()
         || !requiredScope.matches("[!#-\\[\\]-~]+")) {
@@ -209,6 +224,19 @@ public class StudentsOptions {
 
   public StudentsOptions setCorsAllowedOrigins(List<String> corsAllowedOrigins) {
     this.corsAllowedOrigins = new ArrayList<>(corsAllowedOrigins);
+    return this;
+  }
+
+  /**
+   * Connection and request-head limits of the listener. {@code maxHeaderBytes} is raised to {@code
+   * maxTokenBytes + 8192} when smaller, so that a token of the allowed size always fits.
+   */
+  public ListenerLimits getLimits() {
+    return new ListenerLimits(limits);
+  }
+
+  public StudentsOptions setLimits(ListenerLimits limits) {
+    this.limits = new ListenerLimits(limits);
     return this;
   }
 

@@ -34,7 +34,10 @@ import java.util.function.Supplier;
  *   <li>{@code students_rs_token_validation_duration_seconds}: histogram ({@code _bucket{le}},
  *       {@code _sum}, {@code _count}, plus {@code _max}) of token validations, accepted or not,
  *       including a JWKS refetch for an unknown {@code kid};
- *   <li>{@code students_rs_jwks_keys}: usable signing keys held now.
+ *   <li>{@code students_rs_jwks_keys}: usable signing keys held now;
+ *   <li>{@code students_rs_rejected_requests_total{reason}}: hostile or malformed HTTP input
+ *       refused before any handler (a connection over the cap, a slow head, an oversized or
+ *       smuggling-shaped request, a malformed path), by reason.
  * </ul>
  *
  * Tag values are fixed texts from this class or an HTTP status code: never anything from a request.
@@ -56,6 +59,9 @@ public final class StudentsMetrics implements KeySourceMetrics {
 
   /** Gauge, exported as {@code students_rs_jwks_keys}. */
   public static final String JWKS_KEYS = "students_rs_jwks_keys";
+
+  /** Counter, exported as {@code students_rs_rejected_requests_total}. */
+  public static final String REJECTED = "students_rs_rejected_requests";
 
   public static final String TAG_STATUS = "status";
   public static final String TAG_REASON = "reason";
@@ -88,6 +94,7 @@ public final class StudentsMetrics implements KeySourceMetrics {
 
   private final PrometheusMeterRegistry registry;
   private final Map<Integer, Counter> requests = new ConcurrentHashMap<>();
+  private final Map<String, Counter> rejected = new ConcurrentHashMap<>();
   private final Map<AuthFailure.Reason, Counter> failures = new EnumMap<>(AuthFailure.Reason.class);
   private final Counter jwksSuccess;
   private final Counter jwksFailure;
@@ -152,6 +159,19 @@ public final class StudentsMetrics implements KeySourceMetrics {
                 Counter.builder(REQUESTS)
                     .description("Answered requests (health probes and scrapes excluded)")
                     .tag(TAG_STATUS, String.valueOf(s))
+                    .register(registry))
+        .increment();
+  }
+
+  /** One request or connection refused as hostile or malformed; {@code reason} is a fixed text. */
+  public void rejected(String reason) {
+    rejected
+        .computeIfAbsent(
+            reason,
+            r ->
+                Counter.builder(REJECTED)
+                    .description("HTTP requests and connections refused as hostile or malformed")
+                    .tag(TAG_REASON, r)
                     .register(registry))
         .increment();
   }

@@ -8,6 +8,7 @@ import dev.tokenbroker.broker.token.Token;
 import dev.tokenbroker.broker.token.TokenCache;
 import dev.tokenbroker.broker.token.TokenFailure;
 import dev.tokenbroker.broker.token.TokenKey;
+import dev.tokenbroker.common.http.AllowedMethods;
 import dev.tokenbroker.common.log.JsonLogFormatter;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
@@ -74,12 +75,21 @@ public final class HttpApi implements Handler<HttpServerRequest> {
         .handler(this::guarded)
         .handler(this::invalidate);
     HealthRoutes.mount(router, readiness);
-    router.route().last().handler(rc -> notFound(rc.response()));
     router.errorHandler(404, rc -> notFound(rc.response()));
-    router.errorHandler(405, rc -> fail(rc, 405, "method_not_allowed", "method not allowed"));
+    router.errorHandler(
+        405,
+        rc -> {
+          AllowedMethods.putAllow(router, rc);
+          fail(rc, 405, "method_not_allowed", "method not allowed");
+        });
     router.errorHandler(413, rc -> fail(rc, 413, "invalid_request", "request body too large"));
     router.errorHandler(400, rc -> fail(rc, 400, "invalid_request", "malformed request"));
     router.errorHandler(500, rc -> fail(rc, 500, "server_error", "internal error"));
+  }
+
+  /** The router for everything but the hot path (failure handlers are mounted on it). */
+  public Router router() {
+    return router;
   }
 
   @Override

@@ -1,5 +1,8 @@
 package dev.tokenbroker.students.api.impl;
 
+import dev.tokenbroker.common.http.HardenedHttpServer;
+import dev.tokenbroker.common.http.InputFailures;
+import dev.tokenbroker.common.http.RejectionLog;
 import dev.tokenbroker.students.api.BearerChallenge;
 import dev.tokenbroker.students.auth.AuthFailure;
 import dev.tokenbroker.students.metrics.StudentsMetrics;
@@ -15,8 +18,11 @@ import java.util.logging.Logger;
  * The one place where failures become HTTP answers, always JSON {@code {"error",
  * "error_description"}}: {@link AuthFailure}s with their status and {@code WWW-Authenticate}
  * challenge, other 4xx statuses set by a handler (400, 403 from CORS, 404, 405, 413) with a fixed
- * text, and anything else as 500 {@code server_error} (logged with the request id; the answer never
- * carries exception text). {@link AuthFailure}s are counted by reason in {@code
+ * text, input a handler could not decode ({@link IllegalArgumentException}, {@code
+ * DecodeException}) as 400 (counted in {@code
+ * students_rs_rejected_requests_total{reason="malformed"}}, rate-limited log), and anything else as
+ * 500 {@code server_error} (logged with the request id; the answer never carries exception text).
+ * {@link AuthFailure}s are counted by reason in {@code
  * students_rs_token_validation_failures_total}.
  */
 public final class ErrorHandler implements Handler<RoutingContext> {
@@ -25,10 +31,12 @@ public final class ErrorHandler implements Handler<RoutingContext> {
 
   private final int retryAfterSeconds;
   private final StudentsMetrics metrics;
+  private final RejectionLog rejections;
 
-  public ErrorHandler(int retryAfterSeconds, StudentsMetrics metrics) {
+  public ErrorHandler(int retryAfterSeconds, StudentsMetrics metrics, RejectionLog rejections) {
     this.retryAfterSeconds = Math.max(1, retryAfterSeconds);
     this.metrics = metrics;
+    this.rejections = rejections;
   }
 
   @Override
@@ -49,6 +57,17 @@ public final class ErrorHandler implements Handler<RoutingContext> {
     }
     if (failure instanceof RequestRejected rejected) {
       send(ctx, rejected.status(), error("invalid_request", rejected.getMessage()));
+      return;
+    }
+    if (ctx.response().closed()) {
+      // The client is gone (a reset, or a body Netty could not decode): nothing to answer.
+      rejections.reject(HardenedHttpServer.CONNECTION_ERROR, RejectionLog.describe(failure));
+      return;
+    }
+    if (InputFailures.isInputError(failure)) {
+      // Input a handler could not decode (a path or query escape, a body): the client's error.
+      rejections.reject(HardenedHttpServer.MALFORMED, RejectionLog.describe(failure));
+      send(ctx, 400, error("invalid_request", "malformed request"));
       return;
     }
     int status = ctx.statusCode();

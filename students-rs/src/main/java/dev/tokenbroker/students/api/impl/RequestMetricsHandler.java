@@ -22,7 +22,14 @@ public final class RequestMetricsHandler implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext ctx) {
-    String path = ctx.normalizedPath();
+    String path;
+    try {
+      path = ctx.normalizedPath();
+    } catch (RuntimeException e) {
+      // Malformed percent-encoding: HardenedHttpServer answers 400 before the router, so this is
+      // only reached when the router is mounted elsewhere. Count it as a client request.
+      path = ctx.request().path();
+    }
     if (path.length() > 1 && path.endsWith("/")) {
       path = path.substring(0, path.length() - 1);
     }
