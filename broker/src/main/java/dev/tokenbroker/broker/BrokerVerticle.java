@@ -142,8 +142,9 @@ public final class BrokerVerticle extends VerticleBase {
             dashboard,
             clock);
     List<TokenKey> prefetch = policy.prefetchKeys();
-    return eventBusApi
-        .register()
+    return dashboard
+        .load()
+        .compose(v -> eventBusApi.register())
         .compose(
             v -> {
               LOG.info(
