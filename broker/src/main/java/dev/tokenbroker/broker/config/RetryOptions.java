@@ -8,7 +8,7 @@ public final class RetryOptions {
 
   public static final long DEFAULT_MIN_BACKOFF_MILLIS = 1_000;
   public static final long DEFAULT_MAX_BACKOFF_MILLIS = 300_000;
-  public static final int DEFAULT_BREAKER_FAILURE_THRESHOLD = 5;
+  public static final int DEFAULT_BREAKER_FAILURE_THRESHOLD = 3;
   public static final long DEFAULT_BREAKER_RESET_MILLIS = 2_000;
   public static final long DEFAULT_BREAKER_MAX_RESET_MILLIS = 4_000;
 
