@@ -146,8 +146,9 @@ public final class BrokerVerticle extends VerticleBase {
     // Input failures (undecodable bodies, connections broken mid-body) are the client's: counted,
     // rate-limited, no stack trace.
     httpApi.router().route().failureHandler(InputFailures.handler(rejections));
-    return eventBusApi
-        .register()
+    return dashboard
+        .load()
+        .compose(v -> eventBusApi.register())
         .compose(
             v -> {
               LOG.info(

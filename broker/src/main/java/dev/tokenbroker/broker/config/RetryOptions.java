@@ -10,13 +10,15 @@ public final class RetryOptions {
 
   public static final long DEFAULT_MIN_BACKOFF_MILLIS = 1_000;
   public static final long DEFAULT_MAX_BACKOFF_MILLIS = 300_000;
-  public static final int DEFAULT_BREAKER_FAILURE_THRESHOLD = 5;
-  public static final long DEFAULT_BREAKER_RESET_MILLIS = 30_000;
+  public static final int DEFAULT_BREAKER_FAILURE_THRESHOLD = 3;
+  public static final long DEFAULT_BREAKER_RESET_MILLIS = 2_000;
+  public static final long DEFAULT_BREAKER_MAX_RESET_MILLIS = 4_000;
 
   private final long minBackoffMillis;
   private final long maxBackoffMillis;
   private final int breakerFailureThreshold;
   private final long breakerResetMillis;
+  private final long breakerMaxResetMillis;
 
   public RetryOptions(ConfigReader r) {
     r.rejectUnknown(
@@ -24,7 +26,8 @@ public final class RetryOptions {
             "minBackoffMillis",
             "maxBackoffMillis",
             "breakerFailureThreshold",
-            "breakerResetMillis"));
+            "breakerResetMillis",
+            "breakerMaxResetMillis"));
     this.minBackoffMillis =
         r.integer("minBackoffMillis", DEFAULT_MIN_BACKOFF_MILLIS, 10, 3_600_000);
     this.maxBackoffMillis =
@@ -36,6 +39,18 @@ public final class RetryOptions {
         (int) r.integer("breakerFailureThreshold", DEFAULT_BREAKER_FAILURE_THRESHOLD, 1, 1000);
     this.breakerResetMillis =
         r.integer("breakerResetMillis", DEFAULT_BREAKER_RESET_MILLIS, 100, 3_600_000);
+    // Without an explicit maximum, a configured first interval longer than the default maximum
+    // keeps the breaker at that interval (the fixed open time of earlier versions).
+    this.breakerMaxResetMillis =
+        r.integer(
+            "breakerMaxResetMillis",
+            Math.max(DEFAULT_BREAKER_MAX_RESET_MILLIS, breakerResetMillis),
+            100,
+            3_600_000);
+    if (breakerResetMillis > breakerMaxResetMillis) {
+      throw new ConfigException(
+          r.path("breakerMaxResetMillis"), "must be >= retry.breakerResetMillis");
+    }
   }
 
   public long minBackoffMillis() {
@@ -50,8 +65,14 @@ public final class RetryOptions {
     return breakerFailureThreshold;
   }
 
+  /** How long the breaker stays open the first time; doubled on each failed probe. */
   public long breakerResetMillis() {
     return breakerResetMillis;
+  }
+
+  /** The longest the breaker stays open between two probes. */
+  public long breakerMaxResetMillis() {
+    return breakerMaxResetMillis;
   }
 
   public JsonObject toJson() {
@@ -59,6 +80,7 @@ public final class RetryOptions {
         .put("minBackoffMillis", minBackoffMillis)
         .put("maxBackoffMillis", maxBackoffMillis)
         .put("breakerFailureThreshold", breakerFailureThreshold)
-        .put("breakerResetMillis", breakerResetMillis);
+        .put("breakerResetMillis", breakerResetMillis)
+        .put("breakerMaxResetMillis", breakerMaxResetMillis);
   }
 }

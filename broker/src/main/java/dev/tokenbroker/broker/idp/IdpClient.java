@@ -17,7 +17,7 @@ public interface IdpClient {
 
   /** An HTTP client for the IdP wrapped in a circuit breaker. */
   static IdpClient create(Vertx vertx, IdpOptions idp, RetryOptions retry, Clock clock) {
-    return new BreakerIdpClient(vertx, new HttpIdpClient(vertx, idp, clock), retry);
+    return new BreakerIdpClient(vertx, new HttpIdpClient(vertx, idp, clock), retry, clock);
   }
 
   Future<TokenResponse> fetch(TokenRequest key);

@@ -28,15 +28,41 @@ public final class IdpException extends RuntimeException {
   private final String error;
   private final String errorDescription;
   private final long retryAfterMillis;
+  private final boolean paced;
 
   public IdpException(
       Kind kind, int httpStatus, String error, String errorDescription, long retryAfterMillis) {
+    this(kind, httpStatus, error, errorDescription, retryAfterMillis, false);
+  }
+
+  private IdpException(
+      Kind kind,
+      int httpStatus,
+      String error,
+      String errorDescription,
+      long retryAfterMillis,
+      boolean paced) {
     super(describe(kind, httpStatus, error, errorDescription), null, false, false);
     this.kind = kind;
     this.httpStatus = httpStatus;
     this.error = error;
     this.errorDescription = errorDescription;
     this.retryAfterMillis = retryAfterMillis;
+    this.paced = paced;
+  }
+
+  /**
+   * This failure with {@link #retryAfterMillis()} set by the circuit breaker: the IdP will next be
+   * called (probed) in {@code millis}. A paced failure is retried then, instead of after the key's
+   * own backoff: while the IdP is known to be down the breaker, not each key, paces the calls.
+   */
+  public IdpException pacedBy(long millis) {
+    return new IdpException(kind, httpStatus, error, errorDescription, Math.max(0, millis), true);
+  }
+
+  /** True when the circuit breaker set {@link #retryAfterMillis()} (see {@link #pacedBy}). */
+  public boolean paced() {
+    return paced;
   }
 
   public static IdpException unavailable(String description) {

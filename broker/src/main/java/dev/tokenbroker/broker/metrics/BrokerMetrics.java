@@ -14,6 +14,8 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,8 +26,12 @@ import java.util.concurrent.TimeUnit;
 /**
  * Every metric the broker exports, with its names and tags in one place. Keys appear as {@code
  * audience} and {@code scope} tags; their number is bounded by {@code cache.maxKeys}. Per-key
- * gauges are recomputed from the cache at each scrape (on the cache's event loop), so an evicted
- * key disappears from the next scrape.
+ * gauges are recomputed at each scrape, so an evicted key disappears from the next scrape.
+ *
+ * <p><b>Threading:</b> the cache is confined to its event loop, and rendering every meter is too
+ * slow for it. {@link #scrape(Vertx)} therefore takes an immutable {@link Snapshot} of the cache
+ * and breaker on the event loop, publishes it in a volatile field, and renders on a worker; every
+ * gauge reads that snapshot, never the cache, whichever thread scrapes the registry.
  *
  * <ul>
  *   <li>{@code token_broker_token_requests_total{api,outcome}}: outcome hit | wait | denied | error
@@ -68,8 +74,13 @@ public final class BrokerMetrics implements CacheListener {
       new java.util.concurrent.ConcurrentHashMap<>();
   private TokenCache cache;
   private IdpClient idp;
+  private volatile Snapshot snapshot = new Snapshot(0, List.of(), 0, 0, "closed");
+
+  /** The cache and breaker as the event loop last saw them; immutable. */
+  record Snapshot(long atMillis, List<KeyState> keys, int size, int inFlight, String breaker) {}
 
   public BrokerMetrics(PrometheusMeterRegistry registry, Clock clock) {
+    DuplicateGaugeWarning.install();
     this.registry = registry;
     this.clock = clock;
     for (Api api : Api.values()) {
@@ -111,21 +122,21 @@ public final class BrokerMetrics implements CacheListener {
     return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   }
 
-  /** Binds the gauges that read the cache and the breaker. */
+  /** Binds the gauges that read the cache and the breaker (through the published snapshot). */
   public void bind(TokenCache cache, IdpClient idp) {
     this.cache = cache;
     this.idp = idp;
-    Gauge.builder("token_broker_cache_keys", cache, TokenCache::size)
+    Gauge.builder("token_broker_cache_keys", this, m -> m.snapshot.size())
         .description("Keys held by the cache")
         .register(registry);
-    Gauge.builder("token_broker_fetches_in_flight", cache, TokenCache::inFlight)
+    Gauge.builder("token_broker_fetches_in_flight", this, m -> m.snapshot.inFlight())
         .description("IdP fetches in flight")
         .register(registry);
     for (String state : List.of("closed", "open", "half_open")) {
       Gauge.builder(
               "token_broker_circuit_breaker_state",
-              idp,
-              i -> state.equals(i.breakerState()) ? 1 : 0)
+              this,
+              m -> state.equals(m.snapshot.breaker()) ? 1 : 0)
           .description("1 for the IdP circuit breaker's current state")
           .tag("state", state)
           .register(registry);
@@ -154,26 +165,49 @@ public final class BrokerMetrics implements CacheListener {
   }
 
   /**
-   * Recomputes the per-key gauges, then renders the Prometheus text. Call on the cache's context.
+   * Renders the Prometheus text off the event loop: publishes a snapshot of the cache (call on the
+   * cache's context), then recomputes the per-key gauges from it and renders on a worker thread.
    */
-  public String scrape() {
+  public Future<String> scrape(Vertx vertx) {
+    Snapshot s = publish();
+    return vertx.executeBlocking(() -> render(s));
+  }
+
+  /** Takes and publishes the snapshot the gauges read. Call on the cache's context. */
+  Snapshot publish() {
+    if (cache == null) {
+      return snapshot;
+    }
+    Snapshot s =
+        new Snapshot(
+            clock.millis(),
+            List.copyOf(cache.states()),
+            cache.size(),
+            cache.inFlight(),
+            idp.breakerState());
+    snapshot = s;
+    return s;
+  }
+
+  /** Rows from {@code s}, then the whole registry as Prometheus text. Any thread. */
+  private synchronized String render(Snapshot s) {
     if (cache != null) {
-      long now = clock.millis();
+      long now = s.atMillis();
       List<MultiGauge.Row<?>> exp = new ArrayList<>();
       List<MultiGauge.Row<?>> age = new ArrayList<>();
       List<MultiGauge.Row<?>> wait = new ArrayList<>();
-      for (KeyState s : cache.states()) {
-        Tags tags = keyTags(s.key());
+      for (KeyState k : s.keys()) {
+        Tags tags = keyTags(k.key());
         exp.add(
             MultiGauge.Row.of(
-                tags, s.held(now) ? Math.max(0, (s.token().expiresAtMillis() - now) / 1000.0) : 0));
-        if (s.lastSuccessAtMillis() > 0) {
-          age.add(MultiGauge.Row.of(tags, Math.max(0, (now - s.lastSuccessAtMillis()) / 1000.0)));
+                tags, k.held(now) ? Math.max(0, (k.token().expiresAtMillis() - now) / 1000.0) : 0));
+        if (k.lastSuccessAtMillis() > 0) {
+          age.add(MultiGauge.Row.of(tags, Math.max(0, (now - k.lastSuccessAtMillis()) / 1000.0)));
         }
         wait.add(
             MultiGauge.Row.of(
                 tags,
-                s.lastError() == null ? 0 : Math.max(0, (s.nextAttemptAtMillis() - now) / 1000.0)));
+                k.lastError() == null ? 0 : Math.max(0, (k.nextAttemptAtMillis() - now) / 1000.0)));
       }
       expiry.register(exp, true);
       refreshAge.register(age, true);

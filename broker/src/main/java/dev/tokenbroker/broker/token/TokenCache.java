@@ -334,10 +334,17 @@ public final class TokenCache {
           } else {
             IdpException x = IdpException.wrap(ar.cause());
             e.failures++;
-            long delay =
-                x.retryable() ? backoff.delay(e.failures, random.nextDouble()) : backoff.max();
-            if (x.retryAfterMillis() >= 0) {
-              delay = Math.max(delay, x.retryAfterMillis());
+            long delay;
+            if (x.paced()) {
+              // The breaker is open: retry when it next lets a call through, not after this
+              // key's own backoff, so the first call after an outage is seconds away.
+              delay = x.retryAfterMillis();
+            } else {
+              delay =
+                  x.retryable() ? backoff.delay(e.failures, random.nextDouble()) : backoff.max();
+              if (x.retryAfterMillis() >= 0) {
+                delay = Math.max(delay, x.retryAfterMillis());
+              }
             }
             e.nextAttemptAt = now + delay;
             e.lastError = x;

@@ -49,6 +49,8 @@ class BrokerOptionsTest {
     assertEquals(0.1, o.cache().refreshJitter());
     assertEquals(1_000, o.retry().minBackoffMillis());
     assertEquals(300_000, o.retry().maxBackoffMillis());
+    assertEquals(2_000, o.retry().breakerResetMillis());
+    assertEquals(4_000, o.retry().breakerMaxResetMillis());
   }
 
   @Test
@@ -65,6 +67,8 @@ class BrokerOptionsTest {
     assertFalse(o.tokens().get(1).prefetch());
     assertEquals(64, o.cache().maxKeys());
     assertEquals(3, o.retry().breakerFailureThreshold());
+    assertEquals(
+        10_000, o.retry().breakerMaxResetMillis(), "a longer first interval alone stays fixed");
   }
 
   @Test
@@ -103,6 +107,7 @@ class BrokerOptionsTest {
     "bad-limits-max-connections.yaml, http.limits.maxConnections",
     "bad-limits-unknown-key.yaml, http.limits.maxConections",
     "bad-backoff-min-above-max.yaml, retry.maxBackoffMillis",
+    "bad-breaker-reset-above-max.yaml, retry.breakerMaxResetMillis",
     "bad-refresh-ratio.yaml, cache.refreshRatio",
     "bad-env-var-unset.yaml, idp.clientSecret",
     "bad-not-yaml.yaml, config file",

@@ -7,6 +7,7 @@ import dev.tokenbroker.broker.token.KeyState;
 import dev.tokenbroker.broker.token.Token;
 import dev.tokenbroker.broker.token.TokenCache;
 import dev.tokenbroker.broker.token.TokenKey;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -16,7 +17,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -36,7 +36,7 @@ public final class Dashboard implements CacheListener {
   private final TokenCache cache;
   private final IdpClient idp;
   private final Clock clock;
-  private final Buffer page;
+  private Buffer page;
   private final Set<HttpServerResponse> streams = new LinkedHashSet<>();
   private final Map<TokenKey, Long> latency = new HashMap<>();
   private long timer = -1;
@@ -46,11 +46,28 @@ public final class Dashboard implements CacheListener {
     this.cache = cache;
     this.idp = idp;
     this.clock = clock;
-    try (InputStream in = Dashboard.class.getResourceAsStream("/dashboard/index.html")) {
-      this.page = Buffer.buffer(in.readAllBytes());
-    } catch (IOException | NullPointerException e) {
-      throw new UncheckedIOException(new IOException("dashboard page missing from the jar", e));
-    }
+  }
+
+  /**
+   * Reads the page from the classpath on a worker thread (a jar read must not block the event
+   * loop); compose it into the verticle's start. Fails when the page is missing from the jar.
+   */
+  public Future<Void> load() {
+    return vertx
+        .executeBlocking(
+            () -> {
+              try (InputStream in = Dashboard.class.getResourceAsStream("/dashboard/index.html")) {
+                if (in == null) {
+                  throw new IOException("dashboard page missing from the jar");
+                }
+                return Buffer.buffer(in.readAllBytes());
+              }
+            })
+        .map(
+            b -> {
+              page = b;
+              return null;
+            });
   }
 
   public void mount(Router router, LocalRequestGuard guard) {

@@ -65,9 +65,16 @@ public final class HttpApi implements Handler<HttpServerRequest> {
         .get("/metrics")
         .handler(
             rc ->
-                rc.response()
-                    .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
-                    .end(metrics.scrape()));
+                metrics
+                    .scrape(vertx)
+                    .onSuccess(
+                        text ->
+                            rc.response()
+                                .putHeader(
+                                    HttpHeaders.CONTENT_TYPE,
+                                    "text/plain; version=0.0.4; charset=utf-8")
+                                .end(text))
+                    .onFailure(rc::fail));
     dashboard.mount(router, guard);
     router
         .post("/v1/token/invalidate")
