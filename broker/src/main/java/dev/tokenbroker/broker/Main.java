@@ -78,27 +78,13 @@ public final class Main {
                             .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))))
             .withMetrics(new MicrometerMetricsFactory(registry))
             .build();
+    BrokerVerticle broker = new BrokerVerticle(options, Clock.systemUTC(), true, registry);
+    long boundMillis = TimeUnit.SECONDS.toMillis(options.shutdown().timeoutSeconds());
     Runtime.getRuntime()
         .addShutdownHook(
-            new Thread(
-                () -> {
-                  // The JDK's LogManager detaches handlers in its own shutdown hook, racing this
-                  // one, so shutdown lines go straight to the console handler.
-                  logDirect(Level.INFO, "shutting down");
-                  try {
-                    vertx
-                        .close()
-                        .toCompletionStage()
-                        .toCompletableFuture()
-                        .get(10, TimeUnit.SECONDS);
-                    logDirect(Level.INFO, "stopped");
-                  } catch (Exception e) {
-                    logDirect(Level.WARNING, "shutdown did not complete cleanly: " + e);
-                  }
-                },
-                "broker-shutdown"));
+            new Thread(() -> stopGracefully(vertx, broker, boundMillis), "broker-shutdown"));
     vertx
-        .deployVerticle(new BrokerVerticle(options, Clock.systemUTC(), true, registry))
+        .deployVerticle(broker)
         .onSuccess(
             id ->
                 LOG.info(
@@ -110,6 +96,36 @@ public final class Main {
               LOG.severe("start-up failed: " + t.getMessage());
               System.exit(1);
             });
+  }
+
+  /**
+   * SIGTERM: readiness 503 at once, the token listeners answer what is in flight and close, then
+   * Vert.x closes; all within {@code boundMillis} (shutdown.timeoutSeconds), after which the JVM
+   * exits anyway. Nine tenths of the bound go to draining, the rest to closing.
+   */
+  private static void stopGracefully(Vertx vertx, BrokerVerticle broker, long boundMillis) {
+    // The JDK's LogManager detaches handlers in its own shutdown hook, racing this one, so
+    // shutdown lines go straight to the console handler.
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(boundMillis);
+    logDirect(Level.INFO, "shutting down: not ready, draining requests in flight");
+    long drainMillis = boundMillis * 9 / 10;
+    try {
+      broker
+          .drain(drainMillis)
+          .toCompletionStage()
+          .toCompletableFuture()
+          .get(drainMillis + 100, TimeUnit.MILLISECONDS);
+      logDirect(Level.INFO, "listeners drained");
+    } catch (Exception e) {
+      logDirect(Level.WARNING, "draining did not complete within " + drainMillis + " ms: " + e);
+    }
+    try {
+      long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+      vertx.close().toCompletionStage().toCompletableFuture().get(left, TimeUnit.MILLISECONDS);
+      logDirect(Level.INFO, "stopped");
+    } catch (Exception e) {
+      logDirect(Level.WARNING, "shutdown did not complete within the bound: " + e);
+    }
   }
 
   private static void logDirect(Level level, String message) {

@@ -37,13 +37,23 @@ public final class LocalRequestGuard {
       TokenFailure.denied("only callers on this host may ask for tokens");
 
   private final boolean allowNonLoopbackClients;
+  private final boolean anyHostForPages;
 
   /**
    * @param allowNonLoopbackClients skip the peer-address check (configured, or pointless because
    *     the server is bound to a loopback address)
    */
   public LocalRequestGuard(boolean allowNonLoopbackClients) {
+    this(allowNonLoopbackClients, false);
+  }
+
+  /**
+   * @param anyHostForPages {@link #loopbackHost} accepts any Host: the management listener bound
+   *     to a non-loopback address, reached by its pod IP or name
+   */
+  public LocalRequestGuard(boolean allowNonLoopbackClients, boolean anyHostForPages) {
     this.allowNonLoopbackClients = allowNonLoopbackClients;
+    this.anyHostForPages = anyHostForPages;
   }
 
   /** Null when the request may proceed, else the refusal to send. */
@@ -70,6 +80,9 @@ public final class LocalRequestGuard {
 
   /** The DNS-rebinding check alone, for pages that hand out no token (the dashboard). */
   public boolean loopbackHost(HttpServerRequest req) {
+    if (anyHostForPages) {
+      return true;
+    }
     HostAndPort authority = req.authority();
     return authority != null && isLoopbackName(authority.host());
   }
