@@ -26,8 +26,8 @@ public final class BrokerOptions {
 
   public BrokerOptions(JsonObject json) {
     ConfigReader r = new ConfigReader("", json);
-    r.rejectUnknown(Set.of(
-            "http", "idp", "eventBus", "tokens", "cache", "retry", "management", "shutdown"));
+    r.rejectUnknown(
+        Set.of("http", "idp", "eventBus", "tokens", "cache", "retry", "management", "shutdown"));
     if (!r.has("idp")) {
       throw new ConfigException("idp", "required");
     }

@@ -14,6 +14,7 @@ public final class HttpOptions {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 4004;
+
   /** {@code port: -1}: no TCP listener (then {@code unixSocket} is required). */
   public static final int TCP_OFF = -1;
 

@@ -12,15 +12,15 @@ import java.util.logging.Logger;
 /**
  * A file the broker reads while running (the client secret; later keys and certificates), re-read
  * when its content changes. Reading follows symlinks, so the Kubernetes layout works: the kubelet
- * writes a new {@code ..2026_...} folder and swaps the {@code ..data} symlink, and {@code
- * secret -> ..data/secret} then resolves to the new file. A change is recognised by the SHA-256 of
- * the content, which also catches an in-place write.
+ * writes a new {@code ..2026_...} folder and swaps the {@code ..data} symlink, and {@code secret ->
+ * ..data/secret} then resolves to the new file. A change is recognised by the SHA-256 of the
+ * content, which also catches an in-place write.
  *
  * <p>The value in use only changes when the new content was read and parsed; an unreadable, empty
  * or unparsable file keeps the old value, and is logged by path and reason only, never content.
  * File I/O runs on a worker thread; {@link #check()} and {@link #watch} are called on one context
- * (the owner's event loop), which confines the bookkeeping; {@link #current()} may be read from
- * any thread.
+ * (the owner's event loop), which confines the bookkeeping; {@link #current()} may be read from any
+ * thread.
  *
  * @param <T> the parsed value
  */
@@ -40,8 +40,8 @@ public final class ReloadableFile<T> {
 
   /**
    * @param what what the file holds, for log lines ({@code "client secret"})
-   * @param parser turns the content into a value; throws (without the content in its message)
-   *     when it is not usable
+   * @param parser turns the content into a value; throws (without the content in its message) when
+   *     it is not usable
    * @param initial the value read at start-up, in use until the first check reads the file
    */
   public ReloadableFile(

@@ -49,6 +49,7 @@ class SecretRotationTest {
   private Events events;
   private RunningBroker broker;
   private volatile String accepted = OLD;
+
   /** The secret of every token request, in order. */
   private final List<String> presented = new CopyOnWriteArrayList<>();
 

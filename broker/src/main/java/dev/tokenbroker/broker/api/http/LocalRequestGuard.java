@@ -48,8 +48,8 @@ public final class LocalRequestGuard {
   }
 
   /**
-   * @param anyHostForPages {@link #loopbackHost} accepts any Host: the management listener bound
-   *     to a non-loopback address, reached by its pod IP or name
+   * @param anyHostForPages {@link #loopbackHost} accepts any Host: the management listener bound to
+   *     a non-loopback address, reached by its pod IP or name
    */
   public LocalRequestGuard(boolean allowNonLoopbackClients, boolean anyHostForPages) {
     this.allowNonLoopbackClients = allowNonLoopbackClients;

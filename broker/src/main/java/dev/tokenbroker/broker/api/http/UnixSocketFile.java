@@ -14,8 +14,8 @@ import java.util.Set;
 import java.util.logging.Logger;
 
 /**
- * The file of a Unix domain socket listener: a stale one is replaced before binding, anything
- * else at that path is refused, the mode is set after binding and the file removed at stop. All
+ * The file of a Unix domain socket listener: a stale one is replaced before binding, anything else
+ * at that path is refused, the mode is set after binding and the file removed at stop. All
  * blocking: call from a worker thread.
  */
 public final class UnixSocketFile {
@@ -27,8 +27,8 @@ public final class UnixSocketFile {
   private UnixSocketFile() {}
 
   /**
-   * Makes {@code path} free to bind: nothing there, or a socket nobody listens on (left by a
-   * killed broker), which is deleted.
+   * Makes {@code path} free to bind: nothing there, or a socket nobody listens on (left by a killed
+   * broker), which is deleted.
    *
    * @throws IOException when the folder is missing, the path is not a socket, or a process still
    *     listens on it

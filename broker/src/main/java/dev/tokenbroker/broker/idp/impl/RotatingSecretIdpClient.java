@@ -10,11 +10,10 @@ import io.vertx.core.Future;
 import java.util.logging.Logger;
 
 /**
- * Follows a rotated client secret: the secret file is checked every {@code
- * idp.secretReloadSeconds} and at once when the IdP rejects the client ({@code invalid_client} or
- * HTTP 401). A fetch rejected that way is retried once, right away, if the secret in use changed
- * since the fetch began. Sits inside the circuit breaker, so a fetch and its retry count as one
- * call.
+ * Follows a rotated client secret: the secret file is checked every {@code idp.secretReloadSeconds}
+ * and at once when the IdP rejects the client ({@code invalid_client} or HTTP 401). A fetch
+ * rejected that way is retried once, right away, if the secret in use changed since the fetch
+ * began. Sits inside the circuit breaker, so a fetch and its retry count as one call.
  */
 final class RotatingSecretIdpClient implements IdpClient {
 
