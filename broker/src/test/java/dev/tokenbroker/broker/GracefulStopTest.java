@@ -70,7 +70,7 @@ class GracefulStopTest {
           config,
           String.join(
               "\n",
-              "http: {host: 127.0.0.1, port: 0}",
+              "http: {host: 127.0.0.1, port: 0, unixSocket: " + dir.resolve("api.sock") + "}",
               "management: {host: 127.0.0.2, port: 0}",
               "shutdown: {timeoutSeconds: " + TIMEOUT_SECONDS + "}",
               "idp:",
@@ -174,6 +174,7 @@ class GracefulStopTest {
           exitedMillis < TIMEOUT_SECONDS * 1000L + 1_500,
           "exited " + exitedMillis + " ms after SIGTERM\n" + log);
       assertTrue(log.contains("listeners drained"), log);
+      assertTrue(!Files.exists(dir.resolve("api.sock")), "the socket file is removed at exit");
       assertTrue(log.contains("\"stopped\"") || log.contains("stopped"), log);
       System.out.printf(
           "graceful stop: %d requests in flight answered, %d requests in all, %d refused after"
