@@ -63,11 +63,16 @@ public final class HttpOptions {
     }
   }
 
-  /** An octal file mode such as {@code 0660} or {@code 660}; no set-id or sticky bits. */
+  /**
+   * A quoted octal file mode with its leading zero, such as {@code "0660"}; no set-id or sticky
+   * bits. The leading zero is required because YAML reads an unquoted {@code 0660} as the number
+   * 432, which would silently be another mode.
+   */
   static Set<PosixFilePermission> permissions(String field, String mode) {
     String m = mode.trim();
-    if (!m.matches("0?[0-7]{3}")) {
-      throw new ConfigException(field, "must be an octal file mode such as 0660");
+    if (!m.matches("0[0-7]{3}")) {
+      throw new ConfigException(
+          field, "must be a quoted octal file mode with a leading zero, such as \"0660\"");
     }
     int bits = Integer.parseInt(m, 8);
     StringBuilder rwx = new StringBuilder();

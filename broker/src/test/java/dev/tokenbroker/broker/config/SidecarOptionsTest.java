@@ -55,6 +55,7 @@ class SidecarOptionsTest {
   @CsvSource({
     "bad-tcp-off-without-socket.yaml, http.port",
     "bad-unix-socket-mode.yaml, http.unixSocketMode",
+    "bad-unix-socket-mode-unquoted.yaml, http.unixSocketMode",
     "bad-unix-socket-relative.yaml, http.unixSocket",
     "bad-management-same-port.yaml, management.port",
     "bad-management-port.yaml, management.port",

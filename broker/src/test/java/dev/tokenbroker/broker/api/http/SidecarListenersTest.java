@@ -139,6 +139,7 @@ class SidecarListenersTest {
 
   @Test
   void aTokenOverTheUnixSocketWithCurlAndAVertxClient(Vertx vertx) throws Exception {
+    assertFalse(vertx.isNativeTransportEnabled(), "JDK domain sockets, no native transport needed");
     RunningBroker broker = RunningBroker.deploy(vertx, config(), Clock.systemUTC(), true);
     assertEquals(
         "rw-rw----",
