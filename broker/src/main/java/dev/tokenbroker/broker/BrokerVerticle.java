@@ -6,7 +6,9 @@ import dev.tokenbroker.broker.api.http.Dashboard;
 import dev.tokenbroker.broker.api.http.HttpApi;
 import dev.tokenbroker.broker.api.http.LocalRequestGuard;
 import dev.tokenbroker.broker.api.http.Readiness;
+import dev.tokenbroker.broker.api.http.UnixSocketFile;
 import dev.tokenbroker.broker.config.BrokerOptions;
+import dev.tokenbroker.broker.config.ManagementOptions;
 import dev.tokenbroker.broker.idp.IdpClient;
 import dev.tokenbroker.broker.idp.IdpException;
 import dev.tokenbroker.broker.metrics.BrokerMetrics;
@@ -17,6 +19,7 @@ import dev.tokenbroker.broker.token.TokenCache;
 import dev.tokenbroker.broker.token.TokenKey;
 import dev.tokenbroker.common.http.HardenedHttpServer;
 import dev.tokenbroker.common.http.InputFailures;
+import dev.tokenbroker.common.http.ListenerLimits;
 import dev.tokenbroker.common.http.RejectionLog;
 import dev.tokenbroker.common.net.Loopback;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -24,9 +27,13 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.SocketAddress;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
@@ -47,6 +54,11 @@ public final class BrokerVerticle extends VerticleBase {
   private TokenCache cache;
   private EventBusApi eventBusApi;
   private HttpServer server;
+  private HttpServer unixServer;
+  private HttpServer managementServer;
+  private final List<HttpServer> tokenServers = new ArrayList<>();
+  private Readiness readiness;
+  private RejectionLog rejections;
 
   /**
    * @param periodicTick false in tests that drive {@link TokenCache#tick()} themselves with a fake
@@ -126,8 +138,9 @@ public final class BrokerVerticle extends VerticleBase {
     dashboard = new Dashboard(vertx, cache, idp, clock);
     dashboardHook[0] = dashboard;
     eventBusApi = new EventBusApi(vertx, cache, policy, metrics, clock);
-    Readiness readiness = new Readiness(cache, idp, clock);
-    HttpApi httpApi =
+    readiness = new Readiness(cache, idp, clock);
+    boolean management = options.management() != null;
+    HttpApi tokenApi =
         new HttpApi(
             vertx,
             cache,
@@ -140,12 +153,13 @@ public final class BrokerVerticle extends VerticleBase {
             readiness,
             metrics,
             dashboard,
-            clock);
+            clock,
+            management ? HttpApi.Role.TOKEN : HttpApi.Role.ALL);
     List<TokenKey> prefetch = policy.prefetchKeys();
-    RejectionLog rejections = RejectionLog.create("dev.tokenbroker.broker.http", metrics::rejected);
+    rejections = RejectionLog.create("dev.tokenbroker.broker.http", metrics::rejected);
     // Input failures (undecodable bodies, connections broken mid-body) are the client's: counted,
     // rate-limited, no stack trace.
-    httpApi.router().route().failureHandler(InputFailures.handler(rejections));
+    tokenApi.router().route().failureHandler(InputFailures.handler(rejections));
     return dashboard
         .load()
         .compose(v -> eventBusApi.register())
@@ -155,23 +169,11 @@ public final class BrokerVerticle extends VerticleBase {
                   "event-bus API registered: " + EventBusApi.TOKEN + ", " + EventBusApi.INVALIDATE);
               cache.start(prefetch, periodicTick);
               LOG.info("prefetching " + prefetch.size() + " token(s) in the background");
-              return HardenedHttpServer.create(
-                      vertx,
-                      new HttpServerOptions()
-                          .setHost(options.http().host())
-                          .setPort(options.http().port()),
-                      options.http().limits(),
-                      rejections,
-                      httpApi)
-                  .listen();
+              return listenTcp(tokenApi);
             })
-        .compose(
-            s -> {
-              server = s;
-              LOG.info(
-                  "HTTP API listening on http://" + options.http().host() + ":" + s.actualPort());
-              return eventBusApi.startBridge(options.tcpBridge());
-            })
+        .compose(v -> listenUnixSocket(tokenApi))
+        .compose(v -> management ? listenManagement(policy) : Future.succeededFuture())
+        .compose(v -> eventBusApi.startBridge(options.tcpBridge()))
         .onSuccess(
             port -> {
               if (port >= 0) {
@@ -179,6 +181,136 @@ public final class BrokerVerticle extends VerticleBase {
                     "TCP event-bus bridge listening on " + options.tcpBridge().host() + ":" + port);
               }
             });
+  }
+
+  /**
+   * A listener with the connection and request-shape limits of {@code limits} (see {@link
+   * HardenedHttpServer}); every listener of the broker is made here.
+   */
+  private HttpServer hardenedServer(ListenerLimits limits, HttpApi api) {
+    return HardenedHttpServer.create(vertx, new HttpServerOptions(), limits, rejections, api);
+  }
+
+  private Future<Void> listenTcp(HttpApi api) {
+    if (!options.http().tcpEnabled()) {
+      LOG.info("HTTP API on TCP switched off (http.port: -1)");
+      return Future.succeededFuture();
+    }
+    return hardenedServer(options.http().limits(), api)
+        .listen(options.http().port(), options.http().host())
+        .map(
+            s -> {
+              server = s;
+              tokenServers.add(s);
+              LOG.info(
+                  "HTTP API listening on http://" + options.http().host() + ":" + s.actualPort());
+              return null;
+            });
+  }
+
+  /** Binds the token API to {@code http.unixSocket}; file checks and chmod on a worker thread. */
+  private Future<Void> listenUnixSocket(HttpApi api) {
+    Path path = options.http().unixSocket();
+    if (path == null) {
+      return Future.succeededFuture();
+    }
+    return vertx
+        .executeBlocking(
+            () -> {
+              UnixSocketFile.prepare(path);
+              return null;
+            })
+        .compose(
+            v ->
+                hardenedServer(options.http().limits(), api)
+                    .listen(SocketAddress.domainSocketAddress(path.toString())))
+        .compose(
+            s -> {
+              unixServer = s;
+              tokenServers.add(s);
+              return vertx.executeBlocking(
+                  () -> {
+                    UnixSocketFile.restrict(path, options.http().unixSocketPermissions());
+                    return null;
+                  });
+            })
+        .map(
+            v -> {
+              LOG.info(
+                  "HTTP API listening on unix:"
+                      + path
+                      + " (mode "
+                      + PosixFilePermissions.toString(options.http().unixSocketPermissions())
+                      + ")");
+              return null;
+            });
+  }
+
+  /** Health, metrics and dashboard on their own listener; no token endpoint there. */
+  private Future<Void> listenManagement(AccessPolicy policy) {
+    ManagementOptions m = options.management();
+    // The dashboard's DNS-rebinding check (Host must name a loopback address) holds while the
+    // listener is bound to loopback; bound to the pod IP or 0.0.0.0 it is reached by that name.
+    boolean loopback = LocalRequestGuard.isLoopbackName(m.host());
+    HttpApi api =
+        new HttpApi(
+            vertx,
+            cache,
+            policy,
+            new LocalRequestGuard(true, !loopback),
+            readiness,
+            metrics,
+            dashboard,
+            clock,
+            HttpApi.Role.MANAGEMENT);
+    api.router().route().failureHandler(InputFailures.handler(rejections));
+    return hardenedServer(m.limits(), api)
+        .listen(m.port(), m.host())
+        .map(
+            s -> {
+              managementServer = s;
+              LOG.info(
+                  "management listening on http://"
+                      + m.host()
+                      + ":"
+                      + s.actualPort()
+                      + " (health, metrics, dashboard)");
+              return null;
+            });
+  }
+
+  /**
+   * The graceful part of a stop (SIGTERM): readiness turns 503 at once; the token listeners stop
+   * accepting connections and answer the requests in flight, for up to {@code timeoutMillis}; then
+   * the management listener closes. May be called from any thread; {@link #stop()} follows.
+   */
+  public Future<Void> drain(long timeoutMillis) {
+    if (readiness != null) {
+      readiness.stopping();
+    }
+    if (context == null) {
+      return Future.succeededFuture();
+    }
+    io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+    context.runOnContext(
+        v -> {
+          List<Future<Void>> closing = new ArrayList<>();
+          for (HttpServer s : tokenServers) {
+            closing.add(s.shutdown(timeoutMillis, TimeUnit.MILLISECONDS));
+          }
+          Future.join(closing)
+              .transform(
+                  ar -> {
+                    if (dashboard != null) {
+                      dashboard.close();
+                    }
+                    return managementServer == null
+                        ? Future.<Void>succeededFuture()
+                        : managementServer.shutdown(500, TimeUnit.MILLISECONDS);
+                  })
+              .onComplete(ar -> done.complete());
+        });
+    return done.future();
   }
 
   @Override
@@ -193,6 +325,22 @@ public final class BrokerVerticle extends VerticleBase {
     if (server != null) {
       closing.add(server.close());
     }
+    if (managementServer != null) {
+      closing.add(managementServer.close());
+    }
+    if (unixServer != null) {
+      Path socket = options.http().unixSocket();
+      closing.add(
+          unixServer
+              .close()
+              .eventually(
+                  () ->
+                      vertx.executeBlocking(
+                          () -> {
+                            UnixSocketFile.remove(socket);
+                            return null;
+                          })));
+    }
     if (eventBusApi != null) {
       closing.add(eventBusApi.close());
     }
@@ -204,6 +352,11 @@ public final class BrokerVerticle extends VerticleBase {
 
   public int actualHttpPort() {
     return server == null ? -1 : server.actualPort();
+  }
+
+  /** The management listener's port, or -1 without one. */
+  public int actualManagementPort() {
+    return managementServer == null ? -1 : managementServer.actualPort();
   }
 
   public BrokerMetrics metrics() {

@@ -75,9 +75,14 @@ public final class Main {
                             .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))))
             .withMetrics(new MicrometerMetricsFactory(registry))
             .build();
-    ShutdownHook.install(vertx, "broker-shutdown");
+    BrokerVerticle broker = new BrokerVerticle(options, Clock.systemUTC(), true, registry);
+    ShutdownHook.install(
+        vertx,
+        "broker-shutdown",
+        broker::drain,
+        TimeUnit.SECONDS.toMillis(options.shutdown().timeoutSeconds()));
     vertx
-        .deployVerticle(new BrokerVerticle(options, Clock.systemUTC(), true, registry))
+        .deployVerticle(broker)
         .onSuccess(
             id ->
                 LOG.info(

@@ -24,15 +24,26 @@ public final class BrokerOptions {
   private final List<TokenEntryOptions> tokens;
   private final CacheOptions cache;
   private final RetryOptions retry;
+  private final ManagementOptions management;
+  private final ShutdownOptions shutdown;
 
   public BrokerOptions(JsonObject json) {
     ConfigReader r = new ConfigReader("", json);
-    r.rejectUnknown(Set.of("http", "idp", "eventBus", "tokens", "cache", "retry"));
+    r.rejectUnknown(
+        Set.of("http", "idp", "eventBus", "tokens", "cache", "retry", "management", "shutdown"));
     if (!r.has("idp")) {
       throw new ConfigException("idp", "required");
     }
     this.http = new HttpOptions(r.object("http"));
     this.idp = new IdpOptions(r.object("idp"));
+    this.management = r.has("management") ? new ManagementOptions(r.object("management")) : null;
+    if (management != null
+        && management.port() != 0
+        && http.tcpEnabled()
+        && management.port() == http.port()) {
+      throw new ConfigException("management.port", "must differ from http.port");
+    }
+    this.shutdown = new ShutdownOptions(r.object("shutdown"));
     ConfigReader eventBus = r.object("eventBus");
     eventBus.rejectUnknown(Set.of("tcpBridge"));
     this.tcpBridge = new TcpBridgeOptions(eventBus.object("tcpBridge"));
@@ -88,6 +99,15 @@ public final class BrokerOptions {
     return retry;
   }
 
+  /** The management listener, or null to serve health, metrics and dashboard on http. */
+  public ManagementOptions management() {
+    return management;
+  }
+
+  public ShutdownOptions shutdown() {
+    return shutdown;
+  }
+
   public JsonObject toJson() {
     JsonArray t = new JsonArray();
     tokens.forEach(e -> t.add(e.toJson()));
@@ -97,7 +117,9 @@ public final class BrokerOptions {
         .put("eventBus", new JsonObject().put("tcpBridge", tcpBridge.toJson()))
         .put("tokens", t)
         .put("cache", cache.toJson())
-        .put("retry", retry.toJson());
+        .put("retry", retry.toJson())
+        .put("management", management == null ? null : management.toJson())
+        .put("shutdown", shutdown.toJson());
   }
 
   @Override

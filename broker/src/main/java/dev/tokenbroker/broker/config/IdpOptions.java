@@ -6,7 +6,6 @@ import dev.tokenbroker.common.net.HttpUrls;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -53,6 +52,7 @@ public final class IdpOptions {
   public static final long DEFAULT_CLOCK_SKEW_THRESHOLD_SECONDS = 30;
   public static final boolean DEFAULT_ALLOW_HTTP = false;
   public static final int DEFAULT_MAX_CONCURRENT_REQUESTS = 8;
+  public static final long DEFAULT_SECRET_RELOAD_SECONDS = 10;
 
   private final URI issuer;
   private final URI tokenEndpoint;
@@ -67,6 +67,7 @@ public final class IdpOptions {
   private final long clockSkewThresholdSeconds;
   private final boolean allowHttp;
   private final int maxConcurrentRequests;
+  private final long secretReloadSeconds;
 
   public IdpOptions(ConfigReader r) {
     r.rejectUnknown(
@@ -83,7 +84,8 @@ public final class IdpOptions {
             "maxResponseBytes",
             "clockSkewThresholdSeconds",
             "allowHttp",
-            "maxConcurrentRequests"));
+            "maxConcurrentRequests",
+            "secretReloadSeconds"));
     this.allowHttp = r.bool("allowHttp", DEFAULT_ALLOW_HTTP);
     this.issuer = url(r, "issuer");
     this.tokenEndpoint = url(r, "tokenEndpoint");
@@ -121,6 +123,8 @@ public final class IdpOptions {
         r.integer("clockSkewThresholdSeconds", DEFAULT_CLOCK_SKEW_THRESHOLD_SECONDS, 1, 86_400);
     this.maxConcurrentRequests =
         (int) r.integer("maxConcurrentRequests", DEFAULT_MAX_CONCURRENT_REQUESTS, 1, 256);
+    this.secretReloadSeconds =
+        r.integer("secretReloadSeconds", DEFAULT_SECRET_RELOAD_SECONDS, 1, 86_400);
   }
 
   private URI url(ConfigReader r, String key) {
@@ -139,8 +143,7 @@ public final class IdpOptions {
 
   private static String readSecretFile(String field, String file) {
     try {
-      String s = Files.readString(Path.of(file), StandardCharsets.UTF_8);
-      return s.strip();
+      return Secret.fromFileContent(Files.readAllBytes(Path.of(file))).reveal();
     } catch (IOException | RuntimeException e) {
       throw new ConfigException(field, "cannot read the secret file " + file);
     }
@@ -177,8 +180,19 @@ public final class IdpOptions {
     return clientId;
   }
 
+  /** The client secret as read at start-up (see {@link #clientSecretFile()} for rotation). */
   public Secret clientSecret() {
     return clientSecret;
+  }
+
+  /** The file the secret comes from, re-read while running, or null. */
+  public Path clientSecretFile() {
+    return clientSecretFile == null ? null : Path.of(clientSecretFile);
+  }
+
+  /** How often {@link #clientSecretFile()} is checked for a new secret. */
+  public long secretReloadSeconds() {
+    return secretReloadSeconds;
   }
 
   public AuthMethod authMethod() {
@@ -229,7 +243,8 @@ public final class IdpOptions {
         .put("maxResponseBytes", maxResponseBytes)
         .put("clockSkewThresholdSeconds", clockSkewThresholdSeconds)
         .put("allowHttp", allowHttp)
-        .put("maxConcurrentRequests", maxConcurrentRequests);
+        .put("maxConcurrentRequests", maxConcurrentRequests)
+        .put("secretReloadSeconds", secretReloadSeconds);
   }
 
   @Override

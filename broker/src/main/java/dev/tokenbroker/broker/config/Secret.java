@@ -18,6 +18,20 @@ public final class Secret {
     return new Secret(value);
   }
 
+  /**
+   * A secret file's content as a secret: UTF-8, surrounding white space (the trailing newline of
+   * {@code echo > file}) stripped.
+   *
+   * @throws IllegalArgumentException when nothing is left (the message never holds the content)
+   */
+  public static Secret fromFileContent(byte[] content) {
+    String s = new String(content, StandardCharsets.UTF_8).strip();
+    if (s.isEmpty()) {
+      throw new IllegalArgumentException("the file is empty");
+    }
+    return new Secret(s);
+  }
+
   /** The secret itself, for the one place that sends it to the IdP. */
   public String reveal() {
     return value;

@@ -3,7 +3,7 @@ package dev.tokenbroker.broker.idp;
 import dev.tokenbroker.broker.config.IdpOptions;
 import dev.tokenbroker.broker.config.RetryOptions;
 import dev.tokenbroker.broker.idp.impl.BreakerIdpClient;
-import dev.tokenbroker.broker.idp.impl.HttpIdpClient;
+import dev.tokenbroker.broker.idp.impl.IdpClients;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Clock;
@@ -15,9 +15,14 @@ import java.time.Clock;
  */
 public interface IdpClient {
 
-  /** An HTTP client for the IdP wrapped in a circuit breaker. */
+  /**
+   * An HTTP client for the IdP wrapped in a circuit breaker; with {@code idp.clientSecretFile}, the
+   * file is watched and a rotated secret used from the next request on. Call on the context that
+   * will use the client (the watch timer belongs to it).
+   */
   static IdpClient create(Vertx vertx, IdpOptions idp, RetryOptions retry, Clock clock) {
-    return new BreakerIdpClient(vertx, new HttpIdpClient(vertx, idp, clock), retry, clock);
+    return new BreakerIdpClient(
+        vertx, IdpClients.withSecretRotation(vertx, idp, clock), retry, clock);
   }
 
   Future<TokenResponse> fetch(TokenRequest key);

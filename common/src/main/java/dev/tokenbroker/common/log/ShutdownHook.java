@@ -1,7 +1,9 @@
 package dev.tokenbroker.common.log;
 
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongFunction;
 import java.util.logging.Level;
 
 /**
@@ -20,27 +22,60 @@ public final class ShutdownHook {
 
   /** Registers the hook for {@code vertx}; {@code threadName} names the hook's thread. */
   public static void install(Vertx vertx, String threadName) {
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> close(vertx), threadName));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> close(vertx, null, TimeUnit.SECONDS.toMillis(CLOSE_TIMEOUT_SECONDS)),
+                threadName));
   }
 
-  private static void close(Vertx vertx) {
-    JsonLogging.direct(Level.INFO, "shutting down");
-    Exception failure = awaitClose(vertx);
+  /**
+   * A graceful stop within {@code boundMillis}: {@code drain} gets nine tenths of the bound (it
+   * turns readiness off and answers the requests in flight, given the milliseconds it may take),
+   * then Vert.x closes in what is left. Past the bound the JVM exits anyway.
+   */
+  public static void install(
+      Vertx vertx, String threadName, LongFunction<Future<?>> drain, long boundMillis) {
+    Runtime.getRuntime()
+        .addShutdownHook(new Thread(() -> close(vertx, drain, boundMillis), threadName));
+  }
+
+  private static void close(Vertx vertx, LongFunction<Future<?>> drain, long boundMillis) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(boundMillis);
+    if (drain == null) {
+      JsonLogging.direct(Level.INFO, "shutting down");
+    } else {
+      JsonLogging.direct(Level.INFO, "shutting down: not ready, draining requests in flight");
+      long drainMillis = boundMillis * 9 / 10;
+      try {
+        drain
+            .apply(drainMillis)
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get(drainMillis + 100, TimeUnit.MILLISECONDS);
+        JsonLogging.direct(Level.INFO, "listeners drained");
+      } catch (Exception e) {
+        JsonLogging.direct(
+            Level.WARNING, "draining did not complete within " + drainMillis + " ms: " + e);
+      }
+    }
+    long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+    Exception failure = awaitClose(vertx, left);
     if (failure == null) {
       JsonLogging.direct(Level.INFO, "stopped");
     } else {
-      JsonLogging.direct(Level.WARNING, "shutdown did not complete cleanly: " + failure);
+      JsonLogging.direct(Level.WARNING, "shutdown did not complete within the bound: " + failure);
     }
   }
 
-  /** Closes Vert.x, waiting at most {@link #CLOSE_TIMEOUT_SECONDS}; null when that worked. */
-  private static Exception awaitClose(Vertx vertx) {
+  /** Closes Vert.x, waiting at most {@code timeoutMillis}; null when that worked. */
+  private static Exception awaitClose(Vertx vertx, long timeoutMillis) {
     try {
       vertx
           .close()
           .toCompletionStage()
           .toCompletableFuture()
-          .get(CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+          .get(timeoutMillis, TimeUnit.MILLISECONDS);
       return null;
     } catch (Exception e) {
       return e;
@@ -55,7 +90,8 @@ public final class ShutdownHook {
     Thread t =
         new Thread(
             () -> {
-              Exception failure = awaitClose(vertx);
+              Exception failure =
+                  awaitClose(vertx, TimeUnit.SECONDS.toMillis(CLOSE_TIMEOUT_SECONDS));
               if (failure != null) {
                 JsonLogging.direct(Level.WARNING, "close before exit failed: " + failure);
               }

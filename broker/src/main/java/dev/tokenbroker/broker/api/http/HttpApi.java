@@ -30,9 +30,28 @@ import java.util.Map;
 /**
  * The local HTTP API. {@code GET /v1/token} is the hot path and bypasses the router: guard, a
  * lookup of the raw query in a small resolution map, a cache lookup, one write of pre-serialized
- * bytes. Everything else goes through a {@link Router}.
+ * bytes. Everything else goes through a {@link Router}. A {@link Role} says which endpoints one
+ * listener serves; the others answer 404.
  */
 public final class HttpApi implements Handler<HttpServerRequest> {
+
+  /** Which endpoints a listener serves. */
+  public enum Role {
+    /** Token API, health, metrics and dashboard: one listener, no {@code management} block. */
+    ALL,
+    /** {@code /v1/token} and {@code /v1/token/invalidate} only. */
+    TOKEN,
+    /** Health, metrics and dashboard only; never a token endpoint. */
+    MANAGEMENT;
+
+    boolean token() {
+      return this != MANAGEMENT;
+    }
+
+    boolean management() {
+      return this != TOKEN;
+    }
+  }
 
   public static final int MAX_QUERY_LENGTH = 4096;
   static final int MAX_BODY_BYTES = 16 * 1024;
@@ -45,6 +64,7 @@ public final class HttpApi implements Handler<HttpServerRequest> {
   private final Clock clock;
   private final Router router;
   private final Map<String, TokenKey> resolved = new HashMap<>();
+  private final boolean servesToken;
 
   public HttpApi(
       Vertx vertx,
@@ -55,33 +75,53 @@ public final class HttpApi implements Handler<HttpServerRequest> {
       BrokerMetrics metrics,
       Dashboard dashboard,
       Clock clock) {
+    this(vertx, cache, policy, guard, readiness, metrics, dashboard, clock, Role.ALL);
+  }
+
+  public HttpApi(
+      Vertx vertx,
+      TokenCache cache,
+      AccessPolicy policy,
+      LocalRequestGuard guard,
+      Readiness readiness,
+      BrokerMetrics metrics,
+      Dashboard dashboard,
+      Clock clock,
+      Role role) {
+    this.servesToken = role.token();
     this.cache = cache;
     this.policy = policy;
     this.guard = guard;
     this.metrics = metrics;
     this.clock = clock;
     this.router = Router.router(vertx);
-    router
-        .get("/metrics")
-        .handler(
-            rc ->
-                metrics
-                    .scrape(vertx)
-                    .onSuccess(
-                        text ->
-                            rc.response()
-                                .putHeader(
-                                    HttpHeaders.CONTENT_TYPE,
-                                    "text/plain; version=0.0.4; charset=utf-8")
-                                .end(text))
-                    .onFailure(rc::fail));
-    dashboard.mount(router, guard);
-    router
-        .post("/v1/token/invalidate")
-        .handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES))
-        .handler(this::guarded)
-        .handler(this::invalidate);
-    HealthRoutes.mount(router, readiness);
+    if (role.management()) {
+      router
+          .get("/metrics")
+          .handler(
+              rc ->
+                  metrics
+                      .scrape(vertx)
+                      .onSuccess(
+                          text ->
+                              rc.response()
+                                  .putHeader(
+                                      HttpHeaders.CONTENT_TYPE,
+                                      "text/plain; version=0.0.4; charset=utf-8")
+                                  .end(text))
+                      .onFailure(rc::fail));
+      dashboard.mount(router, guard);
+    }
+    if (role.token()) {
+      router
+          .post("/v1/token/invalidate")
+          .handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES))
+          .handler(this::guarded)
+          .handler(this::invalidate);
+    }
+    if (role.management()) {
+      HealthRoutes.mount(router, readiness);
+    }
     router.errorHandler(404, rc -> notFound(rc.response()));
     router.errorHandler(
         405,
@@ -101,7 +141,7 @@ public final class HttpApi implements Handler<HttpServerRequest> {
 
   @Override
   public void handle(HttpServerRequest req) {
-    if ("/v1/token".equals(req.path())) {
+    if (servesToken && "/v1/token".equals(req.path())) {
       token(req);
     } else {
       router.handle(req);

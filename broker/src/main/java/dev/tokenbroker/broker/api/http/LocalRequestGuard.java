@@ -54,13 +54,23 @@ public final class LocalRequestGuard {
       TokenFailure.denied("only callers on this host may ask for tokens");
 
   private final boolean allowNonLoopbackClients;
+  private final boolean anyHostForPages;
 
   /**
    * @param allowNonLoopbackClients skip the peer-address check (configured, or pointless because
    *     the server is bound to a loopback address)
    */
   public LocalRequestGuard(boolean allowNonLoopbackClients) {
+    this(allowNonLoopbackClients, false);
+  }
+
+  /**
+   * @param anyHostForPages {@link #loopbackHost} accepts any Host: the management listener bound to
+   *     a non-loopback address, reached by its pod IP or name
+   */
+  public LocalRequestGuard(boolean allowNonLoopbackClients, boolean anyHostForPages) {
     this.allowNonLoopbackClients = allowNonLoopbackClients;
+    this.anyHostForPages = anyHostForPages;
   }
 
   /** Null when the request may proceed, else the refusal to send. */
@@ -102,6 +112,9 @@ public final class LocalRequestGuard {
    * Host}, agreeing with an absolute-form target, naming a loopback host.
    */
   public boolean loopbackHost(HttpServerRequest req) {
+    if (anyHostForPages) {
+      return true;
+    }
     MultiMap h = req.headers();
     if (h.getAll(HttpHeaders.HOST).size() > 1) {
       return false;

@@ -15,6 +15,7 @@ public final class Readiness {
   private final TokenCache cache;
   private final IdpClient idp;
   private final Clock clock;
+  private volatile boolean stopping;
 
   public Readiness(TokenCache cache, IdpClient idp, Clock clock) {
     this.cache = cache;
@@ -22,9 +23,14 @@ public final class Readiness {
     this.clock = clock;
   }
 
+  /** From now on not ready: the process is stopping (any thread may call this). */
+  public void stopping() {
+    stopping = true;
+  }
+
   public JsonObject report() {
     long now = clock.millis();
-    boolean ready = true;
+    boolean ready = !stopping;
     JsonArray keys = new JsonArray();
     for (KeyState s : cache.states()) {
       boolean held = s.held(now);
@@ -35,6 +41,7 @@ public final class Readiness {
     }
     return new JsonObject()
         .put("status", ready ? "UP" : "DOWN")
+        .put("stopping", stopping)
         .put("breaker", idp.breakerState())
         .put("keys", keys);
   }

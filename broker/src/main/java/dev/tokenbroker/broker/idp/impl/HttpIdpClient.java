@@ -1,6 +1,7 @@
 package dev.tokenbroker.broker.idp.impl;
 
 import dev.tokenbroker.broker.config.IdpOptions;
+import dev.tokenbroker.broker.config.Secret;
 import dev.tokenbroker.broker.idp.IdpClient;
 import dev.tokenbroker.broker.idp.IdpException;
 import dev.tokenbroker.broker.idp.Sanitizer;
@@ -23,6 +24,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Base64;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
@@ -43,11 +45,24 @@ public final class HttpIdpClient implements IdpClient {
   private final IdpOptions options;
   private final Clock clock;
   private final TokenResponseParser parser;
-  private final String basicAuthorization;
+  private final Supplier<Secret> secret;
+  private volatile BasicAuthorization basic;
   private volatile Future<URI> discovered;
 
+  /** The Authorization header for one secret, kept while that secret is in use. */
+  private record BasicAuthorization(Secret secret, String header) {}
+
   public HttpIdpClient(Vertx vertx, IdpOptions options, Clock clock) {
+    this(vertx, options, clock, options::clientSecret);
+  }
+
+  /**
+   * @param secret read for every token request, so a rotated secret is used from the next request
+   *     on
+   */
+  public HttpIdpClient(Vertx vertx, IdpOptions options, Clock clock, Supplier<Secret> secret) {
     this.options = options;
+    this.secret = secret;
     this.clock = clock;
     this.parser = new TokenResponseParser(options);
     this.client =
@@ -63,9 +78,22 @@ public final class HttpIdpClient implements IdpClient {
             client,
             options.requestTimeoutMillis(),
             options.maxResponseBytes());
-    String credentials = form(options.clientId()) + ":" + form(options.clientSecret().reveal());
-    this.basicAuthorization =
-        "Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private String basicAuthorization() {
+    Secret s = secret.get();
+    BasicAuthorization b = basic;
+    if (b == null || b.secret != s) {
+      String credentials = form(options.clientId()) + ":" + form(s.reveal());
+      b =
+          new BasicAuthorization(
+              s,
+              "Basic "
+                  + Base64.getEncoder()
+                      .encodeToString(credentials.getBytes(StandardCharsets.UTF_8)));
+      basic = b;
+    }
+    return b.header;
   }
 
   @Override
@@ -123,7 +151,7 @@ public final class HttpIdpClient implements IdpClient {
             .putHeader("Accept", "application/json")
             .putHeader("User-Agent", USER_AGENT);
     if (options.authMethod() == IdpOptions.AuthMethod.CLIENT_SECRET_BASIC) {
-      ro.putHeader("Authorization", basicAuthorization);
+      ro.putHeader("Authorization", basicAuthorization());
     }
     return ro;
   }
@@ -140,7 +168,7 @@ public final class HttpIdpClient implements IdpClient {
     }
     if (options.authMethod() == IdpOptions.AuthMethod.CLIENT_SECRET_POST) {
       sb.append("&client_id=").append(form(options.clientId()));
-      sb.append("&client_secret=").append(form(options.clientSecret().reveal()));
+      sb.append("&client_secret=").append(form(secret.get().reveal()));
     }
     return Buffer.buffer(sb.toString());
   }
