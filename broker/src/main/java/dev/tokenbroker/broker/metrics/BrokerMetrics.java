@@ -37,6 +37,7 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code token_broker_backoff_seconds{audience,scope}}
  *   <li>{@code token_broker_cache_keys}, {@code token_broker_fetches_in_flight}
  *   <li>{@code token_broker_circuit_breaker_state{state}} (1 for the current state)
+ *   <li>{@code token_broker_rejected_requests_total{reason}}: hostile or malformed input refused
  * </ul>
  */
 public final class BrokerMetrics implements CacheListener {
@@ -130,6 +131,18 @@ public final class BrokerMetrics implements CacheListener {
 
   public void request(Api api, Outcome outcome) {
     requests[api.ordinal()][outcome.ordinal()].increment();
+  }
+
+  /**
+   * Counts input refused as hostile, malformed or over a limit. {@code reason} comes from a fixed
+   * set chosen by the code (for example {@code bridge_frame_too_large}), never from the input.
+   */
+  public void rejected(String reason) {
+    Counter.builder("token_broker_rejected_requests")
+        .description("Requests refused as hostile, malformed or over a limit, by reason")
+        .tag("reason", reason)
+        .register(registry)
+        .increment();
   }
 
   public PrometheusMeterRegistry registry() {
