@@ -5,10 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tokenbroker.broker.testing.Events;
 import dev.tokenbroker.broker.testing.MutableClock;
 import dev.tokenbroker.broker.testing.RunningBroker;
 import dev.tokenbroker.broker.testing.TestIdp;
+import dev.tokenbroker.broker.token.CacheListener;
+import dev.tokenbroker.broker.token.Token;
 import io.micrometer.core.instrument.Counter;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
@@ -71,7 +72,7 @@ class BridgeHostileInputTest {
     Logger.getLogger("").addHandler(capture);
     clock = MutableClock.atSystemTime();
     idp = TestIdp.start(vertx, clock).tokenLifetimeSeconds(100);
-    Events events = new Events();
+    java.util.concurrent.CountDownLatch firstToken = new java.util.concurrent.CountDownLatch(1);
     JsonObject config = idp.brokerConfig();
     config
         .getJsonObject("eventBus")
@@ -88,8 +89,26 @@ class BridgeHostileInputTest {
     config
         .getJsonArray("tokens")
         .add(new JsonObject().put("audience", COLD).put("prefetch", false));
-    broker = RunningBroker.deploy(vertx, config, clock, false, events);
-    events.nextRefresh();
+    broker =
+        RunningBroker.deploy(
+            vertx,
+            config,
+            clock,
+            false,
+            new CacheListener() {
+              @Override
+              public void refreshed(Token token, long latencyMillis) {
+                firstToken.countDown();
+              }
+            });
+    // On a loaded machine the IdP's first answer can miss the broker's 5 s deadline; the retry is
+    // due on the test's clock, so move it and tick until the start-up token is in.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    while (!firstToken.await(2, TimeUnit.SECONDS)) {
+      assertTrue(System.nanoTime() < deadline, "no start-up token within 90 s");
+      clock.advanceSeconds(1);
+      broker.tick();
+    }
     port =
         logged.stream()
             .mapToInt(r -> RawBridge.port(r.getMessage()))
@@ -423,6 +442,69 @@ class BridgeHostileInputTest {
           new JsonObject().put("type", "pong"), listening.read(), "a registered client is kept");
     }
     assertEquals(2, rejected("bridge_idle_timeout"));
+  }
+
+  @Test
+  void aClientThatDoesNotReadIsNoLongerReadAndIsStillClosedWhenIdle() throws Exception {
+    byte[] batch;
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    for (int i = 0; i < 100; i++) {
+      b.write(RawBridge.frame(RawBridge.tokenRequest("r" + i, TestIdp.AUDIENCE).encode()));
+    }
+    batch = b.toByteArray();
+    long total = 256L * 1024 * 1024;
+    java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
+    java.util.concurrent.CompletableFuture<Throwable> writerEnded =
+        new java.util.concurrent.CompletableFuture<>();
+    try (RawBridge c = RawBridge.connect(port)) {
+      Thread writer =
+          new Thread(
+              () -> {
+                try {
+                  while (written.get() < total) {
+                    c.write(batch); // requests whose answers this client never reads
+                    written.addAndGet(batch.length);
+                  }
+                  writerEnded.complete(null);
+                } catch (Throwable t) {
+                  writerEnded.complete(t);
+                }
+              },
+              "bridge-flooder");
+      writer.setDaemon(true);
+      writer.start();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      long last = -1;
+      while (written.get() != last) {
+        assertTrue(
+            System.nanoTime() < deadline && !writerEnded.isDone(),
+            "the bridge kept reading from a client that reads nothing: "
+                + written.get()
+                + " bytes taken");
+        last = written.get();
+        Thread.sleep(1_000);
+      }
+      assertTrue(last < total, "the bridge stopped reading after " + last + " bytes");
+
+      // Idle from now on. Advanced again each second in case the bridge read one more frame after
+      // the writer looked blocked (a loaded machine), which restarts the idle time.
+      Throwable ended = null;
+      boolean done = false;
+      for (int i = 0; i < 20 && !done; i++) {
+        clock.advanceSeconds(31);
+        try {
+          ended = writerEnded.get(1, TimeUnit.SECONDS);
+          done = true;
+        } catch (java.util.concurrent.TimeoutException notYet) {
+          // the sweep runs once a second; the close takes up to CLOSE_GRACE_MILLIS
+        }
+      }
+      assertTrue(done, "the bridge never closed the connection of a client that does not read");
+      assertNotNull(ended, "the blocked writer fails because the bridge closed the connection");
+      assertTrue(ended instanceof java.io.IOException, String.valueOf(ended));
+    }
+    assertEquals(1, rejected("bridge_idle_timeout"));
+    assertServed();
   }
 
   @Test

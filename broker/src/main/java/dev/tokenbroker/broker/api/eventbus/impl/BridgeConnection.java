@@ -3,6 +3,7 @@ package dev.tokenbroker.broker.api.eventbus.impl;
 import dev.tokenbroker.broker.api.eventbus.impl.BridgeFault.Kind;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.parsetools.RecordParser;
 import java.io.IOException;
@@ -21,6 +22,13 @@ final class BridgeConnection {
 
   private static final Logger LOG = Logger.getLogger(BridgeConnection.class.getName());
 
+  /**
+   * How long a closing connection may take to flush its error frame. Vert.x's close waits for the
+   * flush, which never completes when the client does not read; then the channel is closed without
+   * it.
+   */
+  static final long CLOSE_GRACE_MILLIS = 2_000;
+
   private final BridgeServer server;
   private final NetSocket socket;
   private final String peer;
@@ -36,6 +44,7 @@ final class BridgeConnection {
   private int outstanding;
   private boolean paused;
   private boolean closing;
+  private boolean closed;
 
   BridgeConnection(BridgeServer server, NetSocket socket) {
     this.server = server;
@@ -197,6 +206,7 @@ final class BridgeConnection {
       closing = true;
       parser.pause();
       socket.end(err);
+      server.vertx().setTimer(CLOSE_GRACE_MILLIS, id -> forceClose());
     } else {
       write(err);
     }
@@ -221,6 +231,13 @@ final class BridgeConnection {
     }
   }
 
+  private void forceClose() {
+    if (!closed && socket instanceof NetSocketInternal internal) {
+      // The context of Vert.x's own handler: closing from there skips its wait for the flush.
+      internal.channelHandlerContext().close();
+    }
+  }
+
   private void failed(Throwable t) {
     if (t instanceof IOException) {
       LOG.log(Level.FINE, () -> "TCP bridge connection from " + peer + ": " + t);
@@ -232,6 +249,7 @@ final class BridgeConnection {
 
   private void closed() {
     closing = true;
+    closed = true;
     registrations.values().forEach(MessageConsumer::unregister);
     registrations.clear();
     server.closed(this);

@@ -124,6 +124,10 @@ public final class BridgeServer implements TcpBridge {
     return options;
   }
 
+  Vertx vertx() {
+    return vertx;
+  }
+
   EventBus eventBus() {
     return vertx.eventBus();
   }
