@@ -145,6 +145,22 @@ public final class RawHttp {
         || complete(text);
   }
 
+  /**
+   * The status of a GET of {@code target} with {@code Host: 127.0.0.1}, {@code Connection: close}
+   * and the given header lines (each without CRLF); -1 when no status line came back.
+   */
+  public static int status(int port, String target, String... headerLines) throws IOException {
+    StringBuilder request =
+        new StringBuilder("GET ").append(target).append(" HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+    for (String line : headerLines) {
+      request.append(line).append("\r\n");
+    }
+    String resp = exchange(port, request.append("Connection: close\r\n\r\n").toString());
+    return resp.startsWith("HTTP/") && resp.length() >= 12
+        ? Integer.parseInt(resp.substring(9, 12))
+        : -1;
+  }
+
   /** Sends {@code request} with a Vert.x {@code NetClient} and parses what arrives until close. */
   public static Future<Response> send(Vertx vertx, int port, byte[] request) {
     NetClient client = vertx.createNetClient();

@@ -43,8 +43,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code token_broker_backoff_seconds{audience,scope}}
  *   <li>{@code token_broker_cache_keys}, {@code token_broker_fetches_in_flight}
  *   <li>{@code token_broker_circuit_breaker_state{state}} (1 for the current state)
- *   <li>{@code token_broker_rejected_requests_total{reason}}: hostile or malformed HTTP input
- *       refused before any handler (reasons are fixed texts from the code, never request data)
+ *   <li>{@code token_broker_rejected_requests_total{reason}}: hostile or malformed input (HTTP and
+ *       the TCP bridge) refused (reasons are fixed texts from the code, never request data)
  * </ul>
  */
 public final class BrokerMetrics implements CacheListener {
@@ -151,14 +151,18 @@ public final class BrokerMetrics implements CacheListener {
     return registry;
   }
 
-  /** One request or connection refused as hostile or malformed; {@code reason} is a fixed text. */
+  /**
+   * Counts input refused as hostile, malformed or over a limit (HTTP listeners, TCP bridge). {@code
+   * reason} comes from a fixed set chosen by the code, never from the input.
+   */
   public void rejected(String reason) {
     rejected
         .computeIfAbsent(
             reason,
             r ->
                 Counter.builder("token_broker_rejected_requests")
-                    .description("HTTP requests and connections refused as hostile or malformed")
+                    .description(
+                        "Requests, frames and connections refused as hostile, malformed or over a limit")
                     .tag("reason", r)
                     .register(registry))
         .increment();

@@ -14,13 +14,10 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.NetServerOptions;
-import io.vertx.ext.bridge.BridgeOptions;
-import io.vertx.ext.bridge.PermittedOptions;
-import io.vertx.ext.eventbus.bridge.tcp.TcpEventBusBridge;
 import java.time.Clock;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * The event-bus API.
@@ -34,7 +31,8 @@ import java.util.Locale;
  *       refresh; never the token.
  * </ul>
  *
- * The TCP bridge exposes exactly these addresses to other processes on the host.
+ * The TCP bridge ({@link TcpBridge}) exposes exactly these addresses to other processes on the
+ * host: {@value #TOKEN} and {@value #INVALIDATE} inbound, {@value #REFRESHED} outbound.
  */
 public final class EventBusApi {
 
@@ -48,7 +46,7 @@ public final class EventBusApi {
   private final BrokerMetrics metrics;
   private final Clock clock;
   private List<MessageConsumer<Object>> consumers = List.of();
-  private TcpEventBusBridge bridge;
+  private TcpBridge bridge;
 
   public EventBusApi(
       Vertx vertx, TokenCache cache, AccessPolicy policy, BrokerMetrics metrics, Clock clock) {
@@ -67,18 +65,19 @@ public final class EventBusApi {
     return Future.all(token.completion(), invalidate.completion()).mapEmpty();
   }
 
-  /** Starts the TCP bridge, permitting only this API's addresses. */
+  /**
+   * Starts the TCP bridge, permitting only this API's addresses (call on the cache's context).
+   *
+   * @return the bound port (the real one when {@code port} is 0), or -1 when disabled
+   */
   public Future<Integer> startBridge(TcpBridgeOptions options) {
     if (!options.enabled()) {
       return Future.succeededFuture(-1);
     }
-    BridgeOptions permitted =
-        new BridgeOptions()
-            .addInboundPermitted(new PermittedOptions().setAddress(TOKEN))
-            .addInboundPermitted(new PermittedOptions().setAddress(INVALIDATE))
-            .addOutboundPermitted(new PermittedOptions().setAddress(REFRESHED));
-    bridge = TcpEventBusBridge.create(vertx, permitted, new NetServerOptions());
-    return bridge.listen(options.port(), options.host()).map(b -> options.port());
+    bridge =
+        TcpBridge.create(
+            vertx, options, Set.of(TOKEN, INVALIDATE), Set.of(REFRESHED), metrics, clock);
+    return bridge.listen();
   }
 
   public Future<Void> close() {
