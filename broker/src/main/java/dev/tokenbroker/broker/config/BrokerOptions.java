@@ -26,11 +26,21 @@ public final class BrokerOptions {
   private final RetryOptions retry;
   private final ManagementOptions management;
   private final ShutdownOptions shutdown;
+  private final List<ProxyOptions> proxies;
 
   public BrokerOptions(JsonObject json) {
     ConfigReader r = new ConfigReader("", json);
     r.rejectUnknown(
-        Set.of("http", "idp", "eventBus", "tokens", "cache", "retry", "management", "shutdown"));
+        Set.of(
+            "http",
+            "idp",
+            "eventBus",
+            "tokens",
+            "cache",
+            "retry",
+            "management",
+            "shutdown",
+            "proxies"));
     if (!r.has("idp")) {
       throw new ConfigException("idp", "required");
     }
@@ -68,7 +78,42 @@ public final class BrokerOptions {
       throw new ConfigException(
           "cache.maxKeys", "smaller than the number of prefetched tokens (" + prefetched + ")");
     }
+    this.proxies = readProxies(r);
   }
+
+  /** {@code proxies}: each allowed by {@code tokens}, on its own port, with a unique name. */
+  private List<ProxyOptions> readProxies(ConfigReader r) {
+    List<ProxyOptions> out = new ArrayList<>();
+    Set<String> names = new HashSet<>();
+    Set<Integer> ports = new HashSet<>();
+    if (http.tcpEnabled() && http.port() != 0) {
+      ports.add(http.port());
+    }
+    if (management != null && management.port() != 0) {
+      ports.add(management.port());
+    }
+    for (ConfigReader p : r.objects("proxies")) {
+      ProxyOptions proxy = new ProxyOptions(p);
+      proxy.requireAllowedBy(tokens);
+      if (proxy.client() != null && !KNOWN_CLIENTS.contains(proxy.client())) {
+        throw new ConfigException(p.path("client"), "no such client");
+      }
+      if (!names.add(proxy.name())) {
+        throw new ConfigException(p.path("name"), "duplicate proxy name");
+      }
+      if (proxy.port() != 0 && !ports.add(proxy.port())) {
+        throw new ConfigException(p.path("port"), "already used by another listener");
+      }
+      out.add(proxy);
+    }
+    return List.copyOf(out);
+  }
+
+  /**
+   * The IdP clients a proxy may name: only the {@code idp} block ({@code default}) until named
+   * {@code clients} exist.
+   */
+  private static final Set<String> KNOWN_CLIENTS = Set.of("default");
 
   /** Loads and validates a YAML file, interpolating {@code ${VAR}} from {@code env}. */
   public static BrokerOptions load(Path file, Function<String, String> env) {
@@ -108,6 +153,11 @@ public final class BrokerOptions {
     return shutdown;
   }
 
+  /** The token-injecting proxies ({@code proxies}); empty when none are configured. */
+  public List<ProxyOptions> proxies() {
+    return proxies;
+  }
+
   public JsonObject toJson() {
     JsonArray t = new JsonArray();
     tokens.forEach(e -> t.add(e.toJson()));
@@ -119,7 +169,8 @@ public final class BrokerOptions {
         .put("cache", cache.toJson())
         .put("retry", retry.toJson())
         .put("management", management == null ? null : management.toJson())
-        .put("shutdown", shutdown.toJson());
+        .put("shutdown", shutdown.toJson())
+        .put("proxies", new JsonArray(proxies.stream().map(ProxyOptions::toJson).toList()));
   }
 
   @Override
