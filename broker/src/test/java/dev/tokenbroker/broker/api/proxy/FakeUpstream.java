@@ -22,6 +22,7 @@ final class FakeUpstream {
   final AtomicInteger connections = new AtomicInteger();
   private final HttpServer server;
   private volatile IntUnaryOperator status = n -> 200;
+  private volatile String refused;
 
   FakeUpstream(Vertx vertx, HttpServerOptions options) {
     server =
@@ -35,7 +36,11 @@ final class FakeUpstream {
                             b -> {
                               MultiMap h = MultiMap.caseInsensitiveMultiMap().addAll(req.headers());
                               seen.add(new Seen(req.method().name(), req.uri(), h, b.toString()));
-                              int sc = status.applyAsInt(seen.size());
+                              int sc =
+                                  h.get("Authorization") != null
+                                          && h.get("Authorization").equals(refused)
+                                      ? 401
+                                      : status.applyAsInt(seen.size());
                               req.response()
                                   .setStatusCode(sc)
                                   .putHeader("Content-Type", "application/json")
@@ -56,6 +61,12 @@ final class FakeUpstream {
   /** Answers with {@code status.applyAsInt(n)} to the n-th request (from 1). */
   FakeUpstream answer(IntUnaryOperator status) {
     this.status = status;
+    return this;
+  }
+
+  /** Answers 401 to every request carrying exactly this {@code Authorization} value. */
+  FakeUpstream refuse(String authorization) {
+    this.refused = authorization;
     return this;
   }
 

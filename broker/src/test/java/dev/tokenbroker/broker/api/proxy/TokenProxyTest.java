@@ -105,6 +105,11 @@ class TokenProxyTest {
   }
 
   private Answer call(String name, HttpMethod method, String uri, String body, String... headers) {
+    return callAsync(name, method, uri, body, headers).await();
+  }
+
+  private io.vertx.core.Future<Answer> callAsync(
+      String name, HttpMethod method, String uri, String body, String... headers) {
     RequestOptions ro =
         new RequestOptions().setMethod(method).setHost("127.0.0.1").setPort(port(name)).setURI(uri);
     for (int i = 0; i + 1 < headers.length; i += 2) {
@@ -113,8 +118,7 @@ class TokenProxyTest {
     return client
         .request(ro)
         .compose(r -> body == null ? r.send() : r.send(Buffer.buffer(body)))
-        .compose(r -> r.body().map(b -> new Answer(r.statusCode(), r.headers(), b.toString())))
-        .await();
+        .compose(r -> r.body().map(b -> new Answer(r.statusCode(), r.headers(), b.toString())));
   }
 
   private String brokerToken() {
@@ -267,6 +271,26 @@ class TokenProxyTest {
     assertEquals("Bearer " + after, upstream.seen.get(1).headers().get("Authorization"));
     assertEquals(1.0, count("fake", "retried_after_401"));
     assertEquals(0.0, count("fake", "forwarded"));
+  }
+
+  @Test
+  void manyConcurrent401sOfOneTokenCostOneRefresh(Vertx vertx) {
+    deploy(vertx, proxy("fake", "http://127.0.0.1:" + upstream.port()));
+    String before = brokerToken();
+    int idpCalls = idp.proxy().tokenRequests();
+    upstream.refuse("Bearer " + before);
+
+    List<io.vertx.core.Future<Answer>> calls = new java.util.ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      calls.add(callAsync("fake", HttpMethod.GET, "/students", null));
+    }
+    io.vertx.core.Future.all(calls).await();
+
+    for (io.vertx.core.Future<Answer> c : calls) {
+      assertEquals(200, c.result().status(), c.result().body());
+    }
+    assertEquals(1, idp.proxy().tokenRequests() - idpCalls, "one refresh for all 20");
+    assertEquals(20.0, count("fake", "retried_after_401") + count("fake", "forwarded"));
   }
 
   @Test
