@@ -7,10 +7,12 @@ import dev.tokenbroker.broker.api.http.HttpApi;
 import dev.tokenbroker.broker.api.http.LocalRequestGuard;
 import dev.tokenbroker.broker.api.http.Readiness;
 import dev.tokenbroker.broker.api.http.UnixSocketFile;
+import dev.tokenbroker.broker.api.proxy.TokenProxy;
 import dev.tokenbroker.broker.config.BrokerOptions;
 import dev.tokenbroker.broker.config.IdpOptions;
 import dev.tokenbroker.broker.config.ManagementOptions;
 import dev.tokenbroker.broker.config.TokenEntryOptions;
+import dev.tokenbroker.broker.config.ProxyOptions;
 import dev.tokenbroker.broker.idp.IdpException;
 import dev.tokenbroker.broker.idp.NamedIdpClients;
 import dev.tokenbroker.broker.metrics.BrokerMetrics;
@@ -59,6 +61,7 @@ public final class BrokerVerticle extends VerticleBase {
   private HttpServer unixServer;
   private HttpServer managementServer;
   private final List<HttpServer> tokenServers = new ArrayList<>();
+  private final List<TokenProxy> proxies = new ArrayList<>();
   private Readiness readiness;
   private RejectionLog rejections;
 
@@ -171,6 +174,7 @@ public final class BrokerVerticle extends VerticleBase {
             })
         .compose(v -> listenUnixSocket(tokenApi))
         .compose(v -> management ? listenManagement(policy) : Future.succeededFuture())
+        .compose(v -> listenProxies(policy))
         .compose(v -> eventBusApi.startBridge(options.tcpBridge()))
         .onSuccess(
             port -> {
@@ -293,6 +297,40 @@ public final class BrokerVerticle extends VerticleBase {
             });
   }
 
+  /** One token-injecting proxy per {@code proxies} entry, one after the other. */
+  private Future<Void> listenProxies(AccessPolicy policy) {
+    Future<Void> chain = Future.succeededFuture();
+    for (ProxyOptions p : options.proxies()) {
+      // Validated against tokens at load time; resolve() gives the same canonical key as
+      // GET /v1/token?audience=...&scope=..., so both share one cache entry.
+      TokenKey key =
+          policy.resolve(
+              p.audience(), p.scopes().isEmpty() ? null : String.join(" ", p.scopes()), p.client());
+      TokenProxy proxy = TokenProxy.create(vertx, p, key, cache, metrics, rejections);
+      proxies.add(proxy);
+      chain =
+          chain
+              .compose(v -> proxy.listen())
+              .map(
+                  port -> {
+                    LOG.info(
+                        "proxy "
+                            + p.name()
+                            + " listening on http://"
+                            + p.host()
+                            + ":"
+                            + port
+                            + " -> "
+                            + p.upstream()
+                            + " (token for "
+                            + key
+                            + ")");
+                    return null;
+                  });
+    }
+    return chain;
+  }
+
   /**
    * The graceful part of a stop (SIGTERM): readiness turns 503 at once; the token listeners stop
    * accepting connections and answer the requests in flight, for up to {@code timeoutMillis}; then
@@ -311,6 +349,9 @@ public final class BrokerVerticle extends VerticleBase {
           List<Future<Void>> closing = new ArrayList<>();
           for (HttpServer s : tokenServers) {
             closing.add(s.shutdown(timeoutMillis, TimeUnit.MILLISECONDS));
+          }
+          for (TokenProxy p : proxies) {
+            closing.add(p.shutdown(timeoutMillis));
           }
           Future.join(closing)
               .transform(
@@ -355,6 +396,9 @@ public final class BrokerVerticle extends VerticleBase {
                             return null;
                           })));
     }
+    for (TokenProxy p : proxies) {
+      closing.add(p.close());
+    }
     if (eventBusApi != null) {
       closing.add(eventBusApi.close());
     }
@@ -371,6 +415,16 @@ public final class BrokerVerticle extends VerticleBase {
   /** The management listener's port, or -1 without one. */
   public int actualManagementPort() {
     return managementServer == null ? -1 : managementServer.actualPort();
+  }
+
+  /** The bound port of proxy {@code name} ({@code proxies[].name}), or -1 without one. */
+  public int actualProxyPort(String name) {
+    for (TokenProxy p : proxies) {
+      if (p.name().equals(name)) {
+        return p.actualPort();
+      }
+    }
+    return -1;
   }
 
   public BrokerMetrics metrics() {
