@@ -43,7 +43,7 @@ final class KeycloakServer implements ExtensionContext.Store.CloseableResource {
   /** The realm's {@code accessTokenLifespan}. */
   static final Duration TOKEN_LIFESPAN = Duration.ofSeconds(15);
 
-  private static final Duration READY_DEADLINE = Duration.ofSeconds(180);
+  private static final Duration READY_DEADLINE = Duration.ofSeconds(420);
   private static final Duration POLL_INTERVAL = Duration.ofMillis(250);
   private static final Duration STOP_GRACE = Duration.ofSeconds(20);
   private static final String ADMIN_USER = "admin";
