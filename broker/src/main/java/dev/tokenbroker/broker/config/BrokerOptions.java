@@ -31,6 +31,7 @@ public final class BrokerOptions {
   private final ManagementOptions management;
   private final ShutdownOptions shutdown;
   private final List<ProxyOptions> proxies;
+  private final List<LocalClientOptions> localClients;
 
   public BrokerOptions(JsonObject json) {
     ConfigReader r = new ConfigReader("", json);
@@ -45,7 +46,8 @@ public final class BrokerOptions {
             "retry",
             "management",
             "shutdown",
-            "proxies"));
+            "proxies",
+            "localClients"));
     this.idp = r.has("idp") ? new IdpOptions(r.object("idp")) : null;
     this.clients = clients(json, idp);
     this.http = new HttpOptions(r.object("http"));
@@ -82,6 +84,7 @@ public final class BrokerOptions {
       throw new ConfigException("tokens", "at least one entry is required");
     }
     this.tokens = List.copyOf(entries);
+    this.localClients = LocalClientOptions.readAll(r, tokens, http);
     this.cache = new CacheOptions(r.object("cache"));
     this.retry = new RetryOptions(r.object("retry"));
     long prefetched = tokens.stream().filter(TokenEntryOptions::prefetch).count();
@@ -214,6 +217,11 @@ public final class BrokerOptions {
     return proxies;
   }
 
+  /** The co-located callers' own credentials and policy; empty: the drop-in endpoint is off. */
+  public List<LocalClientOptions> localClients() {
+    return localClients;
+  }
+
   public JsonObject toJson() {
     JsonArray t = new JsonArray();
     tokens.forEach(e -> t.add(e.toJson()));
@@ -227,7 +235,8 @@ public final class BrokerOptions {
         .put("retry", retry.toJson())
         .put("management", management == null ? null : management.toJson())
         .put("shutdown", shutdown.toJson())
-        .put("proxies", new JsonArray(proxies.stream().map(ProxyOptions::toJson).toList()));
+        .put("proxies", new JsonArray(proxies.stream().map(ProxyOptions::toJson).toList()))
+        .put("localClients", new JsonArray(localClients.stream().map(c -> c.toJson()).toList()));
   }
 
   private JsonObject namedClientsJson() {
