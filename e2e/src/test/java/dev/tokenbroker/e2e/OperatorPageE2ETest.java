@@ -285,7 +285,7 @@ class OperatorPageE2ETest {
   }
 
   private static Shown awaitRuns(
-      Vertx vertx, Context context, HeadlessChromium.Session page, int runs) {
+      Vertx vertx, Context context, HeadlessChromium.Session page, int runs) throws Exception {
     return Poll.until(vertx, () -> read(context, page), s -> s.runs() >= runs, POLL, STEP)
         .await(STEP.toSeconds() + 10, SECONDS);
   }
@@ -294,7 +294,7 @@ class OperatorPageE2ETest {
     return Future.fromCompletionStage(page.evaluate(READ_PAGE), context).map(Shown::of);
   }
 
-  private static void awaitReady(Vertx vertx, WebClient http, ChildJvm server) {
+  private static void awaitReady(Vertx vertx, WebClient http, ChildJvm server) throws Exception {
     Poll.until(
             vertx,
             () ->
