@@ -188,7 +188,7 @@ class OperatorPageE2ETest {
               "Emulation.setDeviceMetricsOverride",
               new JsonObject()
                   .put("width", 900)
-                  .put("height", 760)
+                  .put("height", 880)
                   .put("deviceScaleFactor", 1)
                   .put("mobile", false));
           String url = caller.baseUri() + "/";
