@@ -150,15 +150,20 @@ nohup java -Xmx64m -XX:+UseSerialGC -jar "$root/examples/caller/target/caller.ja
 echo $! >"$run/caller.pid"
 wait_http "http://127.0.0.1:$CALLER_PORT/health/ready" 60
 
-log "POST /m2m/run on the caller: token from the broker's POST /oauth/token, then GET /students"
-answer=$(curl -sS -X POST -H 'Content-Type: application/json' -d '{}' -w '\n%{http_code}' \
-  "http://127.0.0.1:$CALLER_PORT/m2m/run")
-echo "${answer%$'\n'*}"
-status=${answer##*$'\n'}
-if [ "$status" != 200 ]; then
-  echo "POST /m2m/run answered $status (a step failed; logs in $run)" >&2
-  exit 1
-fi
+m2m_run() { # label
+  log "POST /m2m/run on the caller ($1): token from the broker's POST /oauth/token, then GET /students"
+  local answer status
+  answer=$(curl -sS -X POST -H 'Content-Type: application/json' -d '{}' -w '\n%{http_code}' \
+    "http://127.0.0.1:$CALLER_PORT/m2m/run")
+  echo "${answer%$'\n'*}"
+  status=${answer##*$'\n'}
+  if [ "$status" != 200 ]; then
+    echo "POST /m2m/run answered $status (a step failed; logs in $run)" >&2
+    exit 1
+  fi
+}
+m2m_run "first run, cold JVMs"
+m2m_run "second run, warm: the broker answers from its cache"
 
 log "GET /students without a token (expected: 401)"
 curl -sS -o /dev/null -w '%{http_code} %header{www-authenticate}\n' "http://127.0.0.1:$STUDENTS_PORT/students"
