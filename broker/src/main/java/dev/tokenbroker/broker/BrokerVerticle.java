@@ -7,6 +7,7 @@ import dev.tokenbroker.broker.api.http.HttpApi;
 import dev.tokenbroker.broker.api.http.LocalRequestGuard;
 import dev.tokenbroker.broker.api.http.Readiness;
 import dev.tokenbroker.broker.api.http.UnixSocketFile;
+import dev.tokenbroker.broker.api.http.oauth.OAuthEndpoint;
 import dev.tokenbroker.broker.config.BrokerOptions;
 import dev.tokenbroker.broker.config.ManagementOptions;
 import dev.tokenbroker.broker.idp.IdpClient;
@@ -14,6 +15,7 @@ import dev.tokenbroker.broker.idp.IdpException;
 import dev.tokenbroker.broker.metrics.BrokerMetrics;
 import dev.tokenbroker.broker.token.AccessPolicy;
 import dev.tokenbroker.broker.token.CacheListener;
+import dev.tokenbroker.broker.token.CallerPolicy;
 import dev.tokenbroker.broker.token.Token;
 import dev.tokenbroker.broker.token.TokenCache;
 import dev.tokenbroker.broker.token.TokenKey;
@@ -59,6 +61,7 @@ public final class BrokerVerticle extends VerticleBase {
   private final List<HttpServer> tokenServers = new ArrayList<>();
   private Readiness readiness;
   private RejectionLog rejections;
+  private CallerPolicy callers;
 
   /**
    * @param periodicTick false in tests that drive {@link TokenCache#tick()} themselves with a fake
@@ -140,21 +143,37 @@ public final class BrokerVerticle extends VerticleBase {
     eventBusApi = new EventBusApi(vertx, cache, policy, metrics, clock);
     readiness = new Readiness(cache, idp, clock);
     boolean management = options.management() != null;
+    // Bound to a loopback address, no other host can connect: the per-request peer check would
+    // only repeat what the socket already guarantees.
+    LocalRequestGuard tokenGuard =
+        new LocalRequestGuard(
+            options.http().allowNonLoopbackClients()
+                || Loopback.isLoopbackHost(options.http().host()));
     HttpApi tokenApi =
         new HttpApi(
             vertx,
             cache,
             policy,
-            // Bound to a loopback address, no other host can connect: the per-request peer check
-            // would only repeat what the socket already guarantees.
-            new LocalRequestGuard(
-                options.http().allowNonLoopbackClients()
-                    || Loopback.isLoopbackHost(options.http().host())),
+            tokenGuard,
             readiness,
             metrics,
             dashboard,
             clock,
             management ? HttpApi.Role.TOKEN : HttpApi.Role.ALL);
+    callers = new CallerPolicy(vertx, options.localClients(), policy);
+    if (callers.enabled()) {
+      tokenApi.callers(callers, options.http().requireCallerAuth());
+      OAuthEndpoint.mount(tokenApi.router(), cache, callers, tokenGuard, metrics, clock);
+      LOG.info(
+          "drop-in token endpoint "
+              + OAuthEndpoint.TOKEN_PATH
+              + " on for "
+              + options.localClients().size()
+              + " local client(s)"
+              + (options.http().requireCallerAuth()
+                  ? "; GET /v1/token requires their credentials"
+                  : ""));
+    }
     List<TokenKey> prefetch = policy.prefetchKeys();
     rejections = RejectionLog.create("dev.tokenbroker.broker.http", metrics::rejected);
     // Input failures (undecodable bodies, connections broken mid-body) are the client's: counted,
@@ -317,6 +336,9 @@ public final class BrokerVerticle extends VerticleBase {
   public Future<?> stop() {
     if (cache != null) {
       cache.stop();
+    }
+    if (callers != null) {
+      callers.close();
     }
     if (dashboard != null) {
       dashboard.close();

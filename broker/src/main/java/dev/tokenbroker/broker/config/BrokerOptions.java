@@ -26,11 +26,21 @@ public final class BrokerOptions {
   private final RetryOptions retry;
   private final ManagementOptions management;
   private final ShutdownOptions shutdown;
+  private final List<LocalClientOptions> localClients;
 
   public BrokerOptions(JsonObject json) {
     ConfigReader r = new ConfigReader("", json);
     r.rejectUnknown(
-        Set.of("http", "idp", "eventBus", "tokens", "cache", "retry", "management", "shutdown"));
+        Set.of(
+            "http",
+            "idp",
+            "eventBus",
+            "tokens",
+            "cache",
+            "retry",
+            "management",
+            "shutdown",
+            "localClients"));
     if (!r.has("idp")) {
       throw new ConfigException("idp", "required");
     }
@@ -61,6 +71,7 @@ public final class BrokerOptions {
       throw new ConfigException("tokens", "at least one entry is required");
     }
     this.tokens = List.copyOf(entries);
+    this.localClients = LocalClientOptions.readAll(r, tokens, http);
     this.cache = new CacheOptions(r.object("cache"));
     this.retry = new RetryOptions(r.object("retry"));
     long prefetched = tokens.stream().filter(TokenEntryOptions::prefetch).count();
@@ -108,6 +119,11 @@ public final class BrokerOptions {
     return shutdown;
   }
 
+  /** The co-located callers' own credentials and policy; empty: the drop-in endpoint is off. */
+  public List<LocalClientOptions> localClients() {
+    return localClients;
+  }
+
   public JsonObject toJson() {
     JsonArray t = new JsonArray();
     tokens.forEach(e -> t.add(e.toJson()));
@@ -119,7 +135,8 @@ public final class BrokerOptions {
         .put("cache", cache.toJson())
         .put("retry", retry.toJson())
         .put("management", management == null ? null : management.toJson())
-        .put("shutdown", shutdown.toJson());
+        .put("shutdown", shutdown.toJson())
+        .put("localClients", new JsonArray(localClients.stream().map(c -> c.toJson()).toList()));
   }
 
   @Override

@@ -34,7 +34,8 @@ import java.util.concurrent.TimeUnit;
  * gauge reads that snapshot, never the cache, whichever thread scrapes the registry.
  *
  * <ul>
- *   <li>{@code token_broker_token_requests_total{api,outcome}}: outcome hit | wait | denied | error
+ *   <li>{@code token_broker_token_requests_total{api,outcome}}: api http | eventbus | oauth,
+ *       outcome hit | wait | denied | error
  *   <li>{@code token_broker_idp_requests_total{outcome,status}}
  *   <li>{@code token_broker_idp_request_duration_seconds} (histogram)
  *   <li>{@code token_broker_refreshes_total{audience,scope,outcome}}
@@ -52,7 +53,9 @@ public final class BrokerMetrics implements CacheListener {
   /** Where a token request came from. */
   public enum Api {
     HTTP,
-    EVENTBUS
+    EVENTBUS,
+    /** The drop-in RFC 6749 endpoint, {@code POST /oauth/token}. */
+    OAUTH
   }
 
   /** How a token request ended. */

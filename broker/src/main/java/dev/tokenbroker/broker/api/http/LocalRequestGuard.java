@@ -82,6 +82,21 @@ public final class LocalRequestGuard {
     if (!"true".equals(h.get(HEADER_NAME))) {
       return MISSING_HEADER;
     }
+    return checkHostAndProxy(req, h);
+  }
+
+  /**
+   * {@link #check} without the {@code Token-Broker-Request} header: for the drop-in {@code POST
+   * /oauth/token}, whose caller secret is its SSRF defence. Peer, proxy-sign and Host rules hold.
+   */
+  public TokenFailure checkWithoutHeader(HttpServerRequest req) {
+    if (!allowNonLoopbackClients && !isLoopback(req.remoteAddress())) {
+      return REMOTE;
+    }
+    return checkHostAndProxy(req, req.headers());
+  }
+
+  private static TokenFailure checkHostAndProxy(HttpServerRequest req, MultiMap h) {
     int hosts = scanHeaders(h);
     if (hosts < 0) {
       return PROXIED;
