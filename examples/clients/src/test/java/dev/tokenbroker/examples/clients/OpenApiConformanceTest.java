@@ -82,6 +82,24 @@ class OpenApiConformanceTest {
         405);
   }
 
+  /** The optional caller identity on GET /v1/token: a local client's allow list applies. */
+  @Test
+  void tokenAnswersForAnIdentifiedCaller() throws Exception {
+    String uri = "/v1/token?" + query();
+    check(
+        "get",
+        "/v1/token",
+        send(base(uri, true).header("Authorization", basic(Stack.LOCAL_CLIENT_SECRET))),
+        200);
+    check("get", "/v1/token", send(base(uri, true).header("Authorization", basic("wrong"))), 401);
+    String narrower = uri.replace("read%3Astudents", "write%3Astudents");
+    check(
+        "get",
+        "/v1/token",
+        send(base(narrower, true).header("Authorization", basic(Stack.LOCAL_CLIENT_SECRET))),
+        400);
+  }
+
   @Test
   void invalidateAnswers() throws Exception {
     String body =
@@ -210,6 +228,12 @@ class OpenApiConformanceTest {
       if (!constant.isMissingNode()) {
         assertEquals(constant.asText(), value, what + ": header " + h.getKey());
       }
+      JsonNode pattern = h.getValue().path("schema").path("pattern");
+      if (!pattern.isMissingNode()) {
+        assertTrue(
+            java.util.regex.Pattern.compile(pattern.asText()).matcher(value).find(),
+            what + ": header " + h.getKey() + ": " + value + " !~ " + pattern.asText());
+      }
     }
     JsonNode content = response.path("content");
     String type = r.headers().firstValue("Content-Type").orElse("");
@@ -291,15 +315,19 @@ class OpenApiConformanceTest {
             .POST(HttpRequest.BodyPublishers.ofString(body)));
   }
 
+  /** client_secret_basic, RFC 6749 §2.3.1: id and secret form-urlencoded, then Base64. */
+  static String basic(String secret) {
+    String pair =
+        URLEncoder.encode(Stack.LOCAL_CLIENT_ID, StandardCharsets.UTF_8)
+            + ":"
+            + URLEncoder.encode(secret, StandardCharsets.UTF_8);
+    return "Basic " + Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8));
+  }
+
   static HttpResponse<String> oauth(String form, String secret) throws Exception {
-    String basic =
-        Base64.getEncoder()
-            .encodeToString(
-                (Stack.LOCAL_CLIENT_ID + ":" + URLEncoder.encode(secret, StandardCharsets.UTF_8))
-                    .getBytes(StandardCharsets.UTF_8));
     return send(
         base("/oauth/token", false)
-            .header("Authorization", "Basic " + basic)
+            .header("Authorization", basic(secret))
             .header("Content-Type", "application/x-www-form-urlencoded")
             .POST(HttpRequest.BodyPublishers.ofString(form)));
   }
