@@ -173,6 +173,57 @@ class OpenApiConformanceTest {
     assertTrue(metrics.body().contains("# TYPE"), "not a Prometheus scrape");
   }
 
+  /**
+   * With the IdP unreachable: 503 {@code temporarily_unavailable} with {@code Retry-After} from
+   * both token endpoints, and the readiness report (503) carrying the key's last error.
+   */
+  @Test
+  void idpDownAnswers() throws Exception {
+    int closed;
+    try (java.net.ServerSocket s =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      closed = s.getLocalPort();
+    }
+    io.vertx.core.json.JsonObject config = Stack.brokerConfig(stack.idp, true);
+    config.getJsonObject("idp").put("tokenEndpoint", "http://127.0.0.1:" + closed + "/token");
+    config.getJsonObject("eventBus").getJsonObject("tcpBridge").put("enabled", false);
+    config.getJsonArray("tokens").getJsonObject(0).put("prefetch", true);
+    config.put("cache", new io.vertx.core.json.JsonObject().put("maxWaitMillis", 300));
+    Path file = SnippetsTest.WORK.resolveSibling("openapi-conformance").resolve("idp-down.yaml");
+    Files.writeString(file, config.encodePrettily());
+    try (dev.tokenbroker.testing.ChildProcess broker = Stack.startBroker("idp-down-broker", file)) {
+      String url = "http://127.0.0.1:" + Stack.httpPort(broker);
+      check(
+          "get",
+          "/v1/token",
+          send(
+              HttpRequest.newBuilder(URI.create(url + "/v1/token?" + query()))
+                  .header("Token-Broker-Request", "true")),
+          503);
+      String form =
+          "grant_type=client_credentials&scope=read%3Astudents&audience="
+              + URLEncoder.encode(Stack.AUDIENCE, StandardCharsets.UTF_8);
+      check(
+          "post",
+          "/oauth/token",
+          send(
+              HttpRequest.newBuilder(URI.create(url + "/oauth/token"))
+                  .header("Authorization", basic(Stack.LOCAL_CLIENT_SECRET))
+                  .header("Content-Type", "application/x-www-form-urlencoded")
+                  .POST(HttpRequest.BodyPublishers.ofString(form))),
+          503);
+      // The 503s above waited for failed fetches, so the key has recorded its error by now.
+      JsonNode ready =
+          check(
+              "get",
+              "/health/ready",
+              send(HttpRequest.newBuilder(URI.create(url + "/health/ready"))),
+              503);
+      assertEquals("DOWN", ready.path("status").asText());
+      assertFalse(ready.path("keys").path(0).path("last_error").isMissingNode(), ready.toString());
+    }
+  }
+
   @Test
   void unknownPathIsTheDocumentedNotFound() throws Exception {
     HttpResponse<String> r = get("/no/such/endpoint", false);

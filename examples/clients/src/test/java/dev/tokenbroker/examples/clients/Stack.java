@@ -76,16 +76,26 @@ final class Stack implements AutoCloseable {
     vertx.deployVerticle(students).toCompletionStage().toCompletableFuture().get(30, SECONDS);
     Path config = work.resolve("broker.yaml");
     Files.writeString(config, brokerConfig(idp, true).encodePrettily());
-    List<String> args = new ArrayList<>();
-    args.addAll(List.of("-Xmx96m", "-XX:+UseSerialGC", "-cp", classpath()));
-    args.addAll(List.of("dev.tokenbroker.broker.Main", "--config", config.toString()));
-    ChildProcess broker = ChildProcess.java("broker", args).log(work.resolve("broker.log")).start();
-    int port = Integer.parseInt(broker.awaitLine(HTTP, Duration.ofSeconds(60)).group(1));
+    ChildProcess broker = startBroker("broker", config);
+    int port = httpPort(broker);
     int bridge = Integer.parseInt(broker.awaitLine(BRIDGE, Duration.ofSeconds(10)).group(1));
     return new Stack(work, idp, vertx, students, broker, port, bridge);
   }
 
   private static final TimeUnit SECONDS = TimeUnit.SECONDS;
+
+  /** {@code Main --config FILE} in its own JVM, its output in {@code NAME.log} beside the file. */
+  static ChildProcess startBroker(String name, Path config) {
+    List<String> args = new ArrayList<>();
+    args.addAll(List.of("-Xmx96m", "-XX:+UseSerialGC", "-cp", classpath()));
+    args.addAll(List.of("dev.tokenbroker.broker.Main", "--config", config.toString()));
+    return ChildProcess.java(name, args).log(config.resolveSibling(name + ".log")).start();
+  }
+
+  /** The HTTP port the broker logs once it listens. */
+  static int httpPort(ChildProcess broker) {
+    return Integer.parseInt(broker.awaitLine(HTTP, Duration.ofSeconds(60)).group(1));
+  }
 
   static String classpath() {
     return System.getProperty("java.class.path");
