@@ -31,8 +31,16 @@ import java.util.function.Supplier;
  */
 public final class CallerPolicy {
 
-  /** The id and secret a caller presented. {@link #toString()} never prints the secret. */
-  public record Credentials(String clientId, String clientSecret) {
+  /**
+   * The id and secret a caller presented; {@code raw} is the same pair as sent, not form-decoded,
+   * when it differs (Basic from clients that skip RFC 6749 §2.3.1's encoding), else null. {@link
+   * #toString()} never prints the secret.
+   */
+  public record Credentials(String clientId, String clientSecret, Credentials raw) {
+    public Credentials(String clientId, String clientSecret) {
+      this(clientId, clientSecret, null);
+    }
+
     @Override
     public String toString() {
       return "Credentials[" + clientId + "]";
@@ -75,6 +83,12 @@ public final class CallerPolicy {
 
   /** The caller these credentials belong to, or null when the id is unknown or the secret wrong. */
   public Caller authenticate(Credentials credentials) {
+    Caller decoded = check(credentials);
+    Caller raw = credentials.raw() == null ? null : check(credentials.raw());
+    return decoded != null ? decoded : raw;
+  }
+
+  private Caller check(Credentials credentials) {
     Caller c = callers.get(credentials.clientId());
     byte[] presented = sha256(credentials.clientSecret());
     byte[] expected = c == null ? NO_SECRET : sha256(c.secret.get().reveal());
@@ -84,8 +98,10 @@ public final class CallerPolicy {
 
   /**
    * The credentials of an {@code Authorization: Basic} value (RFC 6749 §2.3.1: id and secret are
-   * form-urlencoded before base64, so {@code +} and {@code %XX} are decoded); null when the value
-   * does not use the Basic scheme.
+   * form-urlencoded before base64, so {@code +} and {@code %XX} are decoded). Many clients
+   * (Vert.x's own {@code OAuth2Auth} among them) send them unencoded, so the value as sent is kept
+   * as {@link Credentials#raw()} and {@link #authenticate} accepts either. Null when the value does
+   * not use the Basic scheme.
    *
    * @throws TokenFailure {@code invalid_client} (401) when it is not well-formed
    */
@@ -108,12 +124,14 @@ public final class CallerPolicy {
     if (colon < 0) {
       throw invalidClient("malformed Basic credentials");
     }
+    Credentials raw = new Credentials(decoded.substring(0, colon), decoded.substring(colon + 1));
+    Credentials form;
     try {
-      return new Credentials(
-          formDecode(decoded.substring(0, colon)), formDecode(decoded.substring(colon + 1)));
+      form = new Credentials(formDecode(raw.clientId()), formDecode(raw.clientSecret()));
     } catch (IllegalArgumentException e) {
-      throw invalidClient("malformed Basic credentials");
+      return raw; // not form-encoded (a stray %): only the value as sent can match
     }
+    return form.equals(raw) ? form : new Credentials(form.clientId(), form.clientSecret(), raw);
   }
 
   /** Stops re-reading secret files. */

@@ -15,8 +15,13 @@ import java.util.Base64;
 /** Configuration and requests shared by the drop-in endpoint's tests. */
 final class DropInFixture {
 
-  /** A caller whose id and secret need form-encoding (RFC 6749 §2.3.1) inside Basic. */
-  static final String ORDERS_ID = "svc:orders é+%";
+  /** A caller whose id and secret change when form-encoded (RFC 6749 §2.3.1) inside Basic. */
+  static final String ORDERS_ID = "svc orders é+%";
+
+  /** An id with a colon: only the form-encoded Basic of RFC 6749 §2.3.1 can carry it. */
+  static final String COLON_ID = "svc:colon";
+
+  static final String COLON_SECRET = "colon:secret";
 
   static final String ORDERS_SECRET = "l0cal s3cr&t:=+%/é";
   static final String READER_ID = "reader";
@@ -30,6 +35,8 @@ final class DropInFixture {
   /** {@link TestIdp#brokerConfig()} with on-demand keys, a second audience and three callers. */
   static JsonObject config(TestIdp idp) {
     JsonObject config = idp.brokerConfig();
+    // a loaded CI machine can take seconds for the mock IdP's first token
+    config.getJsonObject("idp").put("requestTimeoutMillis", 30_000);
     JsonArray tokens = config.getJsonArray("tokens");
     tokens.getJsonObject(0).put("prefetch", false);
     tokens.add(
@@ -50,7 +57,10 @@ final class DropInFixture {
             .add(
                 client(READER_ID, READER_SECRET)
                     .put("allow", new JsonArray().add(allow(TestIdp.AUDIENCE, TestIdp.SCOPE))))
-            .add(client(DISABLED_ID, DISABLED_SECRET).put("allow", new JsonArray())));
+            .add(client(DISABLED_ID, DISABLED_SECRET).put("allow", new JsonArray()))
+            .add(
+                client(COLON_ID, COLON_SECRET)
+                    .put("allow", new JsonArray().add(allow(TestIdp.AUDIENCE, TestIdp.SCOPE)))));
     return config;
   }
 
