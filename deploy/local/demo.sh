@@ -8,7 +8,7 @@
 #               instead of the light mock-oauth2-server
 #   --keep      leave the processes running (operator page on http://127.0.0.1:$CALLER_PORT/);
 #               stop them with deploy/local/demo.sh --stop
-# Ports (env): IDP_PORT=18080 BROKER_PORT=4004 BRIDGE_PORT=4005 STUDENTS_PORT=4006 CALLER_PORT=4007
+# Ports (env): IDP_PORT=18080 BROKER_PORT=4004 BRIDGE_PORT=4005 STUDENTS_PORT=4006 CALLER_PORT=4008
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -19,7 +19,7 @@ IDP_PORT=${IDP_PORT:-18080}
 BROKER_PORT=${BROKER_PORT:-4004}
 BRIDGE_PORT=${BRIDGE_PORT:-4005}
 STUDENTS_PORT=${STUDENTS_PORT:-4006}
-CALLER_PORT=${CALLER_PORT:-4007}
+CALLER_PORT=${CALLER_PORT:-4008}
 use_keycloak=false
 keep=false
 for arg in "$@"; do

@@ -25,7 +25,7 @@ import java.util.Map;
 public class CallerOptions {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
-  public static final int DEFAULT_PORT = 4007;
+  public static final int DEFAULT_PORT = 4008;
   public static final String DEFAULT_TOKEN_PATH = "/oauth/token";
   public static final String DEFAULT_AUTH_METHOD = "client_secret_basic";
   public static final List<String> DEFAULT_SCOPES = List.of("read:students");

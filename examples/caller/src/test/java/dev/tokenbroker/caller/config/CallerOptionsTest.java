@@ -33,7 +33,7 @@ class CallerOptionsTest {
         CallerOptions.load(
             fixture("good-minimal.yaml"), Map.of("CALLER_CLIENT_SECRET", "very-secret-value"));
     assertEquals("127.0.0.1", o.getHost());
-    assertEquals(4007, o.getPort());
+    assertEquals(4008, o.getPort());
     assertEquals("/oauth/token", o.getTokenPath());
     assertEquals("client_secret_basic", o.getAuthMethod());
     assertEquals(List.of("read:students"), o.getScopes());
