@@ -211,14 +211,10 @@ public final class IdpOptions {
             r.path("tokenEndpoint"),
             authMethod.wireName() + " needs an https token endpoint (the certificate goes in TLS)");
       }
-      this.tls = new TlsOptions(r.object("tls"));
+      this.tls = new TlsOptions(r.object("tls"), true, authMethod.wireName());
     } else {
-      if (r.has("tls")) {
-        throw new ConfigException(
-            r.path("tls"),
-            "only used with authMethod: tls_client_auth or self_signed_tls_client_auth");
-      }
-      this.tls = null;
+      this.tls =
+          r.has("tls") ? new TlsOptions(r.object("tls"), false, authMethod.wireName()) : null;
     }
     this.audienceParameter =
         enumValue(r, "audienceParameter", AudienceParameter.class, DEFAULT_AUDIENCE_PARAMETER);

@@ -31,15 +31,46 @@ public final class TlsOptions {
   private final Buffer key;
   private final Buffer trust;
 
-  TlsOptions(ConfigReader r) {
+  /**
+   * @param clientCertificate {@code certFile} and {@code keyFile} are required (the mTLS methods);
+   *     otherwise only {@code trustFile} may be given (an IdP whose server certificate a private CA
+   *     signed, with any client authentication method)
+   */
+  TlsOptions(ConfigReader r, boolean clientCertificate, String method) {
     r.rejectUnknown(Set.of("certFile", "keyFile", "trustFile"));
-    this.certFile = required(r, "certFile");
-    this.keyFile = required(r, "keyFile");
     this.trustFile = r.string("trustFile", null);
-    this.cert = read(r.path("certFile"), certFile, TlsOptions::certificates);
-    this.key = read(r.path("keyFile"), keyFile, TlsOptions::privateKey);
+    if (clientCertificate) {
+      this.certFile = required(r, "certFile");
+      this.keyFile = required(r, "keyFile");
+      this.cert = read(r.path("certFile"), certFile, TlsOptions::certificates);
+      this.key = read(r.path("keyFile"), keyFile, TlsOptions::privateKey);
+    } else {
+      for (String k : new String[] {"certFile", "keyFile"}) {
+        if (r.has(k)) {
+          throw new ConfigException(
+              r.path(k),
+              "only used with authMethod: tls_client_auth or self_signed_tls_client_auth (with "
+                  + method
+                  + " idp.tls may hold only trustFile)");
+        }
+      }
+      if (trustFile == null) {
+        throw new ConfigException(
+            r.path("trustFile"),
+            "required (idp.tls without a client certificate holds only the IdP's CA)");
+      }
+      this.certFile = null;
+      this.keyFile = null;
+      this.cert = null;
+      this.key = null;
+    }
     this.trust =
         trustFile == null ? null : read(r.path("trustFile"), trustFile, TlsOptions::certificates);
+  }
+
+  /** A client certificate is configured (the mTLS methods); otherwise only {@link #trust()}. */
+  public boolean hasClientCertificate() {
+    return cert != null;
   }
 
   private static String required(ConfigReader r, String key) {
@@ -124,12 +155,14 @@ public final class TlsOptions {
     throw new IllegalArgumentException("not a PKCS#8 RSA or EC private key");
   }
 
+  /** The client certificate file, or null without one. */
   public Path certFile() {
-    return Path.of(certFile);
+    return certFile == null ? null : Path.of(certFile);
   }
 
+  /** The client certificate's key file, or null without one. */
   public Path keyFile() {
-    return Path.of(keyFile);
+    return keyFile == null ? null : Path.of(keyFile);
   }
 
   /** The CA file for the IdP's server certificate, or null for the JVM's default trust. */

@@ -172,7 +172,7 @@ class BrokerOptionsTest {
     "bad-tls-client-auth-without-tls.yaml, idp.tls",
     "bad-tls-missing-key-file.yaml, idp.tls.keyFile",
     "bad-tls-client-auth-plain-http.yaml, idp.tokenEndpoint",
-    "bad-tls-without-tls-method.yaml, idp.tls",
+    "bad-tls-without-tls-method.yaml, idp.tls.certFile",
   })
   void badConfigurationNamesTheField(String fixture, String field) {
     ConfigException e = assertThrows(ConfigException.class, () -> load(fixture, ENV));

@@ -109,4 +109,31 @@ class ClientAuthOptionsTest {
     keyIsCert.getJsonObject("tls").put("keyFile", c.cert().toString());
     refused(keyIsCert, "idp.tls.keyFile");
   }
+
+  /**
+   * An IdP whose server certificate a private CA signed, with a method that presents no client
+   * certificate: {@code idp.tls} holds only {@code trustFile} (found by the Keycloak e2e suite).
+   */
+  @Test
+  void aTrustOnlyTlsBlockServesEveryMethod() throws Exception {
+    TestKeys.CertFiles ca = TestKeys.selfSigned(dir, "ca", "idp-ca");
+    for (String method : new String[] {"client_secret_basic", "client_secret_jwt"}) {
+      IdpOptions o =
+          idp(
+              new JsonObject()
+                  .put("authMethod", method)
+                  .put("clientSecret", "test-only-secret")
+                  .put("tls", new JsonObject().put("trustFile", ca.cert().toString())));
+      assertFalse(o.tls().hasClientCertificate());
+      assertEquals(ca.cert(), o.tls().trustFile());
+    }
+    ConfigException e =
+        refused(
+            new JsonObject()
+                .put("authMethod", "client_secret_basic")
+                .put("clientSecret", "test-only-secret")
+                .put("tls", new JsonObject()),
+            "idp.tls.trustFile");
+    assertTrue(e.getMessage().contains("required"), e.getMessage());
+  }
 }

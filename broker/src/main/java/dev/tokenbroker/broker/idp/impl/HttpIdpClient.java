@@ -80,7 +80,9 @@ public final class HttpIdpClient implements IdpClient {
             .setKeepAliveTimeout(30);
     TlsOptions tls = options.tls();
     if (tls != null) {
-      httpOptions.setKeyCertOptions(keyCert(tls.cert(), tls.revealKey()));
+      if (tls.hasClientCertificate()) {
+        httpOptions.setKeyCertOptions(keyCert(tls.cert(), tls.revealKey()));
+      }
       if (tls.trust() != null) {
         httpOptions.setTrustOptions(new PemTrustOptions().addCertValue(tls.trust()));
       }
@@ -105,7 +107,10 @@ public final class HttpIdpClient implements IdpClient {
    * open keep the old certificate until they close.
    */
   public Future<Boolean> updateClientCertificate(Buffer cert, Buffer key, Buffer trust) {
-    ClientSSLOptions ssl = new ClientSSLOptions().setKeyCertOptions(keyCert(cert, key));
+    ClientSSLOptions ssl = new ClientSSLOptions();
+    if (cert != null) {
+      ssl.setKeyCertOptions(keyCert(cert, key));
+    }
     if (trust != null) {
       ssl.setTrustOptions(new PemTrustOptions().addCertValue(trust));
     }

@@ -59,22 +59,32 @@ public final class IdpClients {
     ReloadableFile<Buffer> trust;
     if (tls != null) {
       cert =
-          new ReloadableFile<>(
-              vertx, tls.certFile(), "client certificate", TlsOptions::certificates, tls.cert());
+          !tls.hasClientCertificate()
+              ? null
+              : new ReloadableFile<>(
+                  vertx,
+                  tls.certFile(),
+                  "client certificate",
+                  TlsOptions::certificates,
+                  tls.cert());
       tlsKey =
-          new ReloadableFile<>(
-              vertx,
-              tls.keyFile(),
-              "client certificate key",
-              TlsOptions::privateKey,
-              tls.revealKey());
+          !tls.hasClientCertificate()
+              ? null
+              : new ReloadableFile<>(
+                  vertx,
+                  tls.keyFile(),
+                  "client certificate key",
+                  TlsOptions::privateKey,
+                  tls.revealKey());
       trust =
           tls.trustFile() == null
               ? null
               : new ReloadableFile<>(
                   vertx, tls.trustFile(), "IdP trust", TlsOptions::certificates, tls.trust());
-      files.add(cert);
-      files.add(tlsKey);
+      if (cert != null) {
+        files.add(cert);
+        files.add(tlsKey);
+      }
       if (trust != null) {
         files.add(trust);
       }
@@ -91,11 +101,13 @@ public final class IdpClients {
                 vertx,
                 files,
                 changed -> {
-                  if (cert == null) {
+                  if (cert == null && trust == null) {
                     return Future.succeededFuture();
                   }
                   return http.updateClientCertificate(
-                          cert.current(), tlsKey.current(), trust == null ? null : trust.current())
+                          cert == null ? null : cert.current(),
+                          tlsKey == null ? null : tlsKey.current(),
+                          trust == null ? null : trust.current())
                       .onSuccess(
                           v ->
                               LOG.info(
