@@ -181,7 +181,7 @@ class ClientAuthRealmTest {
   }
 
   private static void assertRefused(String what, Apps.Reply reply) {
-    System.out.printf("Keycloak refuses a %s: %d %s%n", what, reply.status(), reply.body());
+    System.out.printf("Keycloak refuses (%s): %d %s%n", what, reply.status(), reply.body());
     assertTrue(reply.status() == 400 || reply.status() == 401, what + ": " + reply.body());
     assertTrue(reply.json().getString("error") != null, what + ": " + reply.body());
   }
