@@ -113,6 +113,16 @@ class BrokerOptionsTest {
     "bad-not-yaml.yaml, config file",
     "bad-duplicate-key.yaml, config file",
     "bad-max-keys-below-prefetch.yaml, cache.maxKeys",
+    "bad-private-key-jwt-without-key-file.yaml, idp.privateKeyFile",
+    "bad-private-key-file-unreadable.yaml, idp.privateKeyFile",
+    "bad-signing-algorithm.yaml, idp.signingAlgorithm",
+    "bad-private-key-file-without-private-key-jwt.yaml, idp.privateKeyFile",
+    "bad-assertion-audience-issuer-without-issuer.yaml, idp.assertionAudience",
+    "bad-client-secret-jwt-without-secret.yaml, idp.clientSecret",
+    "bad-tls-client-auth-without-tls.yaml, idp.tls",
+    "bad-tls-missing-key-file.yaml, idp.tls.keyFile",
+    "bad-tls-client-auth-plain-http.yaml, idp.tokenEndpoint",
+    "bad-tls-without-tls-method.yaml, idp.tls",
   })
   void badConfigurationNamesTheField(String fixture, String field) {
     ConfigException e = assertThrows(ConfigException.class, () -> load(fixture, ENV));

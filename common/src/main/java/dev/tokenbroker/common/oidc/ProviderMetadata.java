@@ -41,6 +41,27 @@ public final class ProviderMetadata {
     return URI.create(url.trim());
   }
 
+  /**
+   * The RFC 8705 §5 alias of {@code name} in {@code mtls_endpoint_aliases}, for clients that
+   * authenticate with a certificate; null when the document has none. Held to the same rule as
+   * {@link #endpoint}.
+   */
+  public URI mtlsEndpoint(String name) {
+    if (!(document.getValue("mtls_endpoint_aliases") instanceof JsonObject aliases)
+        || aliases.getValue(name) == null) {
+      return null;
+    }
+    if (!(aliases.getValue(name) instanceof String url)) {
+      throw new DiscoveryException("mtls_endpoint_aliases." + name + " is not a string", false);
+    }
+    String problem = HttpUrls.problem(url, allowHttp);
+    if (problem != null) {
+      throw new DiscoveryException(
+          "mtls_endpoint_aliases." + name + " " + LogSafe.printable(url) + ": " + problem, false);
+    }
+    return URI.create(url.trim());
+  }
+
   /** The raw document, for optional fields; read endpoints through {@link #endpoint}. */
   public JsonObject document() {
     return document.copy();

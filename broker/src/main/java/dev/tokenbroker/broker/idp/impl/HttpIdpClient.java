@@ -2,6 +2,8 @@ package dev.tokenbroker.broker.idp.impl;
 
 import dev.tokenbroker.broker.config.IdpOptions;
 import dev.tokenbroker.broker.config.Secret;
+import dev.tokenbroker.broker.config.SigningKey;
+import dev.tokenbroker.broker.config.TlsOptions;
 import dev.tokenbroker.broker.idp.IdpClient;
 import dev.tokenbroker.broker.idp.IdpException;
 import dev.tokenbroker.broker.idp.Sanitizer;
@@ -14,24 +16,28 @@ import dev.tokenbroker.common.oidc.DiscoveryException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.ClientSSLOptions;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.util.Base64;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
- * The token endpoint client: one form POST per {@link #fetch}, with client_secret_basic or
- * client_secret_post authentication, a deadline and a response-size cap. The token endpoint comes
- * from the configuration or from OIDC discovery (memoized; a failed discovery is retried by the
- * next fetch).
+ * The token endpoint client: one form POST per {@link #fetch}, authenticated as {@link
+ * ClientAuthenticator} says (with a client certificate on the connection for the mTLS methods), a
+ * deadline and a response-size cap. For the mTLS methods the discovered endpoint is {@code
+ * mtls_endpoint_aliases.token_endpoint} when the IdP has one (RFC 8705 §5). The token endpoint
+ * comes from the configuration or from OIDC discovery (memoized; a failed discovery is retried by
+ * the next fetch).
  */
 public final class HttpIdpClient implements IdpClient {
 
@@ -40,38 +46,48 @@ public final class HttpIdpClient implements IdpClient {
 
   private static final String TOKEN_ENDPOINT = "token_endpoint";
 
-  private final HttpClient client;
+  private final HttpClientAgent client;
   private final BoundedHttp http;
   private final IdpOptions options;
   private final Clock clock;
   private final TokenResponseParser parser;
-  private final Supplier<Secret> secret;
-  private volatile BasicAuthorization basic;
+  private final ClientAuthenticator authenticator;
   private volatile Future<URI> discovered;
 
-  /** The Authorization header for one secret, kept while that secret is in use. */
-  private record BasicAuthorization(Secret secret, String header) {}
-
   public HttpIdpClient(Vertx vertx, IdpOptions options, Clock clock) {
-    this(vertx, options, clock, options::clientSecret);
+    this(vertx, options, clock, options::clientSecret, options::signingKey);
   }
 
   /**
    * @param secret read for every token request, so a rotated secret is used from the next request
    *     on
+   * @param key the same for the private key of {@code private_key_jwt}
    */
-  public HttpIdpClient(Vertx vertx, IdpOptions options, Clock clock, Supplier<Secret> secret) {
+  public HttpIdpClient(
+      Vertx vertx,
+      IdpOptions options,
+      Clock clock,
+      Supplier<Secret> secret,
+      Supplier<SigningKey> key) {
     this.options = options;
-    this.secret = secret;
     this.clock = clock;
     this.parser = new TokenResponseParser(options);
+    this.authenticator = new ClientAuthenticator(vertx, options, clock, secret, key);
+    HttpClientOptions httpOptions =
+        new HttpClientOptions()
+            .setConnectTimeout((int) options.requestTimeoutMillis())
+            .setKeepAlive(true)
+            .setKeepAliveTimeout(30);
+    TlsOptions tls = options.tls();
+    if (tls != null) {
+      httpOptions.setKeyCertOptions(keyCert(tls.cert(), tls.revealKey()));
+      if (tls.trust() != null) {
+        httpOptions.setTrustOptions(new PemTrustOptions().addCertValue(tls.trust()));
+      }
+    }
     this.client =
         vertx.createHttpClient(
-            new HttpClientOptions()
-                .setConnectTimeout((int) options.requestTimeoutMillis())
-                .setKeepAlive(true)
-                .setKeepAliveTimeout(30),
-            new PoolOptions().setHttp1MaxSize(options.maxConcurrentRequests()));
+            httpOptions, new PoolOptions().setHttp1MaxSize(options.maxConcurrentRequests()));
     this.http =
         new BoundedHttp(
             vertx.getOrCreateContext(),
@@ -80,27 +96,33 @@ public final class HttpIdpClient implements IdpClient {
             options.maxResponseBytes());
   }
 
-  private String basicAuthorization() {
-    Secret s = secret.get();
-    BasicAuthorization b = basic;
-    if (b == null || b.secret != s) {
-      String credentials = form(options.clientId()) + ":" + form(s.reveal());
-      b =
-          new BasicAuthorization(
-              s,
-              "Basic "
-                  + Base64.getEncoder()
-                      .encodeToString(credentials.getBytes(StandardCharsets.UTF_8)));
-      basic = b;
+  private static PemKeyCertOptions keyCert(Buffer cert, Buffer key) {
+    return new PemKeyCertOptions().setCertValue(cert).setKeyValue(key);
+  }
+
+  /**
+   * Presents {@code cert} and {@code key} (PEM) from the next connection on; connections already
+   * open keep the old certificate until they close.
+   */
+  public Future<Boolean> updateClientCertificate(Buffer cert, Buffer key, Buffer trust) {
+    ClientSSLOptions ssl = new ClientSSLOptions().setKeyCertOptions(keyCert(cert, key));
+    if (trust != null) {
+      ssl.setTrustOptions(new PemTrustOptions().addCertValue(trust));
     }
-    return b.header;
+    return client.updateSSLOptions(ssl, true);
   }
 
   @Override
   public Future<TokenResponse> fetch(TokenRequest key) {
     long requestedAt = clock.millis();
     return tokenEndpoint()
-        .compose(uri -> exchange(tokenRequest(uri, key), formBody(key)))
+        .compose(
+            uri -> {
+              RequestOptions ro = tokenRequest(uri);
+              StringBuilder form = formBody(key);
+              authenticator.apply(uri, ro, form);
+              return exchange(ro, Buffer.buffer(form.toString()));
+            })
         .map(
             r -> parser.parse(r.status(), r.headers(), r.body(), key, requestedAt, clock.millis()));
   }
@@ -125,13 +147,22 @@ public final class HttpIdpClient implements IdpClient {
   private Future<URI> discover() {
     return Discovery.discover(
             http, options.issuer().toString(), options.allowHttp(), TOKEN_ENDPOINT)
-        .recover(t -> Future.failedFuture(discoveryFailed(t)))
         .map(
             metadata -> {
               URI uri = metadata.endpoint(TOKEN_ENDPOINT);
+              if (options.authMethod().usesTls()) {
+                URI alias = metadata.mtlsEndpoint(TOKEN_ENDPOINT);
+                uri = alias != null ? alias : uri;
+                if (!"https".equalsIgnoreCase(uri.getScheme())) {
+                  throw new DiscoveryException(
+                      "the token endpoint for " + options.authMethod().wireName() + " is not https",
+                      false);
+                }
+              }
               LOG.info("discovered token endpoint " + Sanitizer.safeText(uri.toString()));
               return uri;
-            });
+            })
+        .recover(t -> Future.failedFuture(discoveryFailed(t)));
   }
 
   private static IdpException discoveryFailed(Throwable t) {
@@ -142,7 +173,7 @@ public final class HttpIdpClient implements IdpClient {
     return IdpException.unavailable(Sanitizer.safeText(t.getMessage()));
   }
 
-  private RequestOptions tokenRequest(URI endpoint, TokenRequest key) {
+  private RequestOptions tokenRequest(URI endpoint) {
     RequestOptions ro =
         new RequestOptions()
             .setMethod(HttpMethod.POST)
@@ -150,13 +181,10 @@ public final class HttpIdpClient implements IdpClient {
             .putHeader("Content-Type", "application/x-www-form-urlencoded")
             .putHeader("Accept", "application/json")
             .putHeader("User-Agent", USER_AGENT);
-    if (options.authMethod() == IdpOptions.AuthMethod.CLIENT_SECRET_BASIC) {
-      ro.putHeader("Authorization", basicAuthorization());
-    }
     return ro;
   }
 
-  private Buffer formBody(TokenRequest key) {
+  private StringBuilder formBody(TokenRequest key) {
     StringBuilder sb = new StringBuilder("grant_type=client_credentials");
     if (!key.scope().isEmpty()) {
       sb.append("&scope=").append(form(key.scope()));
@@ -166,11 +194,7 @@ public final class HttpIdpClient implements IdpClient {
       case RESOURCE -> sb.append("&resource=").append(form(key.audience()));
       case NONE -> {}
     }
-    if (options.authMethod() == IdpOptions.AuthMethod.CLIENT_SECRET_POST) {
-      sb.append("&client_id=").append(form(options.clientId()));
-      sb.append("&client_secret=").append(form(secret.get().reveal()));
-    }
-    return Buffer.buffer(sb.toString());
+    return sb;
   }
 
   private Future<BoundedHttp.Response> exchange(RequestOptions ro, Buffer body) {

@@ -1,7 +1,5 @@
 package dev.tokenbroker.broker.idp.impl;
 
-import dev.tokenbroker.broker.config.ReloadableFile;
-import dev.tokenbroker.broker.config.Secret;
 import dev.tokenbroker.broker.idp.IdpClient;
 import dev.tokenbroker.broker.idp.IdpException;
 import dev.tokenbroker.broker.idp.TokenRequest;
@@ -10,19 +8,20 @@ import io.vertx.core.Future;
 import java.util.logging.Logger;
 
 /**
- * Follows a rotated client secret: the secret file is checked every {@code idp.secretReloadSeconds}
- * and at once when the IdP rejects the client ({@code invalid_client} or HTTP 401). A fetch
- * rejected that way is retried once, right away, if the secret in use changed since the fetch
- * began. Sits inside the circuit breaker, so a fetch and its retry count as one call.
+ * Follows rotated credentials (client secret, private key, client certificate): their files are
+ * checked every {@code idp.secretReloadSeconds} and at once when the IdP rejects the client ({@code
+ * invalid_client} or HTTP 401). A fetch rejected that way is retried once, right away, if a
+ * credential in use changed since the fetch began. Sits inside the circuit breaker, so a fetch and
+ * its retry count as one call.
  */
 final class RotatingSecretIdpClient implements IdpClient {
 
   private static final Logger LOG = Logger.getLogger(RotatingSecretIdpClient.class.getName());
 
   private final IdpClient delegate;
-  private final ReloadableFile<Secret> secretFile;
+  private final CredentialFiles secretFile;
 
-  RotatingSecretIdpClient(IdpClient delegate, ReloadableFile<Secret> secretFile) {
+  RotatingSecretIdpClient(IdpClient delegate, CredentialFiles secretFile) {
     this.delegate = delegate;
     this.secretFile = secretFile;
   }
@@ -44,7 +43,8 @@ final class RotatingSecretIdpClient implements IdpClient {
                         if (secretFile.generation() == generation) {
                           return Future.failedFuture(e);
                         }
-                        LOG.info("the IdP rejected the client; retrying once with the new secret");
+                        LOG.info(
+                            "the IdP rejected the client; retrying once with the new credentials");
                         return delegate.fetch(key);
                       });
             });

@@ -1,0 +1,77 @@
+package dev.tokenbroker.broker.idp.impl;
+
+import dev.tokenbroker.broker.config.ReloadableFile;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The credential files of one IdP client (secret, private key, certificate, key, trust), checked
+ * together: every {@code periodMillis}, and at once when the IdP rejects the client. {@link
+ * #generation()} moves when any of them changes; {@code onChange} then runs on the owner's context
+ * (the TLS files rebuild the client's SSL options there).
+ */
+final class CredentialFiles {
+
+  private final Vertx vertx;
+  private final List<ReloadableFile<?>> files;
+  private final Consumer<CredentialFiles> onChange;
+  private long timer = -1;
+
+  CredentialFiles(Vertx vertx, List<ReloadableFile<?>> files, Consumer<CredentialFiles> onChange) {
+    this.vertx = vertx;
+    this.files = List.copyOf(files);
+    this.onChange = onChange;
+  }
+
+  boolean isEmpty() {
+    return files.isEmpty();
+  }
+
+  /** The sum of the files' generations: changes whenever one of them takes a new value. */
+  long generation() {
+    long g = 0;
+    for (ReloadableFile<?> f : files) {
+      g += f.generation();
+    }
+    return g;
+  }
+
+  /** Reads every file now; true when one of them changed (then {@code onChange} has run). */
+  Future<Boolean> check() {
+    List<Future<Boolean>> checks = new ArrayList<>();
+    for (ReloadableFile<?> f : files) {
+      checks.add(f.check());
+    }
+    return Future.all(checks)
+        .map(
+            all -> {
+              boolean changed = false;
+              for (int i = 0; i < all.size(); i++) {
+                changed |= Boolean.TRUE.equals(all.resultAt(i));
+              }
+              if (changed) {
+                onChange.accept(this);
+              }
+              return changed;
+            });
+  }
+
+  /** Reads the files now to learn their content, then every {@code periodMillis}. */
+  CredentialFiles watch(long periodMillis) {
+    if (!files.isEmpty()) {
+      check();
+      timer = vertx.setPeriodic(periodMillis, id -> check());
+    }
+    return this;
+  }
+
+  void close() {
+    if (timer >= 0) {
+      vertx.cancelTimer(timer);
+      timer = -1;
+    }
+  }
+}
