@@ -8,9 +8,11 @@ import dev.tokenbroker.broker.api.http.LocalRequestGuard;
 import dev.tokenbroker.broker.api.http.Readiness;
 import dev.tokenbroker.broker.api.http.UnixSocketFile;
 import dev.tokenbroker.broker.config.BrokerOptions;
+import dev.tokenbroker.broker.config.IdpOptions;
 import dev.tokenbroker.broker.config.ManagementOptions;
-import dev.tokenbroker.broker.idp.IdpClient;
+import dev.tokenbroker.broker.config.TokenEntryOptions;
 import dev.tokenbroker.broker.idp.IdpException;
+import dev.tokenbroker.broker.idp.NamedIdpClients;
 import dev.tokenbroker.broker.metrics.BrokerMetrics;
 import dev.tokenbroker.broker.token.AccessPolicy;
 import dev.tokenbroker.broker.token.CacheListener;
@@ -50,7 +52,7 @@ public final class BrokerVerticle extends VerticleBase {
   private final List<CacheListener> extraListeners = new ArrayList<>();
   private final BrokerMetrics metrics;
   private Dashboard dashboard;
-  private IdpClient idp;
+  private NamedIdpClients idps;
   private TokenCache cache;
   private EventBusApi eventBusApi;
   private HttpServer server;
@@ -88,18 +90,8 @@ public final class BrokerVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    idp = IdpClient.create(vertx, options.idp(), options.retry(), clock);
-    LOG.info(
-        "IdP client ready: "
-            + (options.idp().tokenEndpoint() != null
-                ? "token endpoint " + options.idp().tokenEndpoint()
-                : "discovery from " + options.idp().issuer())
-            + ", client "
-            + options.idp().clientId()
-            + ", "
-            + options.idp().authMethod().wireName()
-            + ", audience parameter "
-            + options.idp().audienceParameter().wireName());
+    idps = NamedIdpClients.create(vertx, options.clients(), options.retry(), clock);
+    options.clients().forEach(BrokerVerticle::logClient);
     AccessPolicy policy = new AccessPolicy(options.tokens());
     List<CacheListener> listeners = new ArrayList<>();
     listeners.add(new RefreshPublisher(vertx.eventBus()));
@@ -126,19 +118,21 @@ public final class BrokerVerticle extends VerticleBase {
     listeners.addAll(extraListeners);
     cache =
         new TokenCache(
-                vertx,
-                idp,
-                clock,
-                options.cache(),
-                options.retry(),
-                CacheListener.all(listeners),
-                System.nanoTime())
-            .maxBackgroundFetches(options.idp().maxConcurrentRequests());
-    metrics.bind(cache, idp);
-    dashboard = new Dashboard(vertx, cache, idp, clock);
+            vertx,
+            idps,
+            clock,
+            options.cache(),
+            options.retry(),
+            CacheListener.all(listeners),
+            System.nanoTime());
+    options
+        .clients()
+        .forEach((name, c) -> cache.maxBackgroundFetches(name, c.maxConcurrentRequests()));
+    metrics.bind(cache, idps);
+    dashboard = new Dashboard(vertx, cache, idps, clock);
     dashboardHook[0] = dashboard;
     eventBusApi = new EventBusApi(vertx, cache, policy, metrics, clock);
-    readiness = new Readiness(cache, idp, clock);
+    readiness = new Readiness(cache, idps, clock);
     boolean management = options.management() != null;
     HttpApi tokenApi =
         new HttpApi(
@@ -181,6 +175,22 @@ public final class BrokerVerticle extends VerticleBase {
                     "TCP event-bus bridge listening on " + options.tcpBridge().host() + ":" + port);
               }
             });
+  }
+
+  private static void logClient(String name, IdpOptions idp) {
+    LOG.info(
+        (TokenEntryOptions.DEFAULT_CLIENT.equals(name)
+                ? "IdP client ready: "
+                : "IdP client " + name + " ready: ")
+            + (idp.tokenEndpoint() != null
+                ? "token endpoint " + idp.tokenEndpoint()
+                : "discovery from " + idp.issuer())
+            + ", client "
+            + idp.clientId()
+            + ", "
+            + idp.authMethod().wireName()
+            + ", audience parameter "
+            + idp.audienceParameter().wireName());
   }
 
   /**
@@ -344,8 +354,8 @@ public final class BrokerVerticle extends VerticleBase {
     if (eventBusApi != null) {
       closing.add(eventBusApi.close());
     }
-    if (idp != null) {
-      closing.add(idp.close());
+    if (idps != null) {
+      closing.add(idps.close());
     }
     return Future.join(closing);
   }

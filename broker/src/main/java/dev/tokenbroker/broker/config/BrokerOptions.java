@@ -7,8 +7,11 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 
@@ -20,6 +23,7 @@ public final class BrokerOptions {
 
   private final HttpOptions http;
   private final IdpOptions idp;
+  private final Map<String, IdpOptions> clients;
   private final TcpBridgeOptions tcpBridge;
   private final List<TokenEntryOptions> tokens;
   private final CacheOptions cache;
@@ -30,12 +34,19 @@ public final class BrokerOptions {
   public BrokerOptions(JsonObject json) {
     ConfigReader r = new ConfigReader("", json);
     r.rejectUnknown(
-        Set.of("http", "idp", "eventBus", "tokens", "cache", "retry", "management", "shutdown"));
-    if (!r.has("idp")) {
-      throw new ConfigException("idp", "required");
-    }
+        Set.of(
+            "http",
+            "idp",
+            "clients",
+            "eventBus",
+            "tokens",
+            "cache",
+            "retry",
+            "management",
+            "shutdown"));
+    this.idp = r.has("idp") ? new IdpOptions(r.object("idp")) : null;
+    this.clients = clients(json, idp);
     this.http = new HttpOptions(r.object("http"));
-    this.idp = new IdpOptions(r.object("idp"));
     this.management = r.has("management") ? new ManagementOptions(r.object("management")) : null;
     if (management != null
         && management.port() != 0
@@ -51,9 +62,17 @@ public final class BrokerOptions {
     Set<String> seen = new HashSet<>();
     for (ConfigReader t : r.objects("tokens")) {
       TokenEntryOptions entry = new TokenEntryOptions(t);
-      if (!seen.add(entry.audience() + " " + entry.scopes())) {
+      if (!clients.containsKey(entry.client())) {
+        String known = String.join(", ", clients.keySet());
         throw new ConfigException(
-            t.path("audience"), "duplicate entry for the same audience and scopes");
+            t.path("client"),
+            entry.client().equals(TokenEntryOptions.DEFAULT_CLIENT)
+                ? "required without an idp block (clients: " + known + ")"
+                : "unknown client \"" + entry.client() + "\" (known: " + known + ")");
+      }
+      if (!seen.add(entry.client() + " " + entry.audience() + " " + entry.scopes())) {
+        throw new ConfigException(
+            t.path("audience"), "duplicate entry for the same client, audience and scopes");
       }
       entries.add(entry);
     }
@@ -70,6 +89,46 @@ public final class BrokerOptions {
     }
   }
 
+  /**
+   * The named clients, the {@code idp} block first as {@value TokenEntryOptions#DEFAULT_CLIENT}.
+   * {@code idp} may be absent when {@code clients} is given.
+   */
+  private static Map<String, IdpOptions> clients(JsonObject json, IdpOptions idp) {
+    Map<String, IdpOptions> out = new LinkedHashMap<>();
+    if (idp != null) {
+      out.put(TokenEntryOptions.DEFAULT_CLIENT, idp);
+    }
+    Object value = json.getValue("clients");
+    if (value != null && !(value instanceof JsonObject)) {
+      throw new ConfigException("clients", "must be a mapping of client names to idp blocks");
+    }
+    if (value instanceof JsonObject named) {
+      for (String name : named.fieldNames()) {
+        if (!TokenEntryOptions.validClientName(name)) {
+          throw new ConfigException(
+              "clients",
+              "invalid name "
+                  + io.vertx.core.json.Json.encode(name)
+                  + ": "
+                  + TokenEntryOptions.CLIENT_NAME_RULE);
+        }
+        String path = "clients." + name;
+        if (idp != null && name.equals(TokenEntryOptions.DEFAULT_CLIENT)) {
+          throw new ConfigException(
+              path, "the idp block is the client named default: give one or the other");
+        }
+        if (!(named.getValue(name) instanceof JsonObject block)) {
+          throw new ConfigException(path, "must be a mapping (the same keys as idp)");
+        }
+        out.put(name, new IdpOptions(new ConfigReader(path, block)));
+      }
+    }
+    if (out.isEmpty()) {
+      throw new ConfigException("idp", "required (or at least one entry in clients)");
+    }
+    return Collections.unmodifiableMap(out);
+  }
+
   /** Loads and validates a YAML file, interpolating {@code ${VAR}} from {@code env}. */
   public static BrokerOptions load(Path file, Function<String, String> env) {
     return new BrokerOptions(ConfigLoader.load(file, env));
@@ -79,8 +138,19 @@ public final class BrokerOptions {
     return http;
   }
 
+  /**
+   * The {@code idp} block (the client named {@code default}), or null when only {@code clients}.
+   */
   public IdpOptions idp() {
     return idp;
+  }
+
+  /**
+   * Every client by name, in configuration order: the {@code idp} block first as {@value
+   * TokenEntryOptions#DEFAULT_CLIENT}, then the {@code clients} entries. Never empty.
+   */
+  public Map<String, IdpOptions> clients() {
+    return clients;
   }
 
   public TcpBridgeOptions tcpBridge() {
@@ -113,13 +183,25 @@ public final class BrokerOptions {
     tokens.forEach(e -> t.add(e.toJson()));
     return new JsonObject()
         .put("http", http.toJson())
-        .put("idp", idp.toJson())
+        .put("idp", idp == null ? null : idp.toJson())
+        .put("clients", namedClientsJson())
         .put("eventBus", new JsonObject().put("tcpBridge", tcpBridge.toJson()))
         .put("tokens", t)
         .put("cache", cache.toJson())
         .put("retry", retry.toJson())
         .put("management", management == null ? null : management.toJson())
         .put("shutdown", shutdown.toJson());
+  }
+
+  private JsonObject namedClientsJson() {
+    JsonObject named = new JsonObject();
+    clients.forEach(
+        (name, c) -> {
+          if (c != idp) {
+            named.put(name, c.toJson());
+          }
+        });
+    return named;
   }
 
   @Override

@@ -2,6 +2,7 @@ package dev.tokenbroker.broker.idp;
 
 import dev.tokenbroker.broker.config.IdpOptions;
 import dev.tokenbroker.broker.config.RetryOptions;
+import dev.tokenbroker.broker.config.TokenEntryOptions;
 import dev.tokenbroker.broker.idp.impl.BreakerIdpClient;
 import dev.tokenbroker.broker.idp.impl.IdpClients;
 import io.vertx.core.Future;
@@ -21,8 +22,17 @@ public interface IdpClient {
    * will use the client (the watch timer belongs to it).
    */
   static IdpClient create(Vertx vertx, IdpOptions idp, RetryOptions retry, Clock clock) {
+    return create(vertx, TokenEntryOptions.DEFAULT_CLIENT, idp, retry, clock);
+  }
+
+  /**
+   * {@link #create(Vertx, IdpOptions, RetryOptions, Clock)} for the client named {@code name}
+   * (which its breaker's log lines carry).
+   */
+  static IdpClient create(
+      Vertx vertx, String name, IdpOptions idp, RetryOptions retry, Clock clock) {
     return new BreakerIdpClient(
-        vertx, IdpClients.withSecretRotation(vertx, idp, clock), retry, clock);
+        vertx, name, IdpClients.withSecretRotation(vertx, idp, clock), retry, clock);
   }
 
   Future<TokenResponse> fetch(TokenRequest key);

@@ -2,6 +2,7 @@ package dev.tokenbroker.broker.metrics;
 
 import dev.tokenbroker.broker.idp.IdpClient;
 import dev.tokenbroker.broker.idp.IdpException;
+import dev.tokenbroker.broker.idp.NamedIdpClients;
 import dev.tokenbroker.broker.token.CacheListener;
 import dev.tokenbroker.broker.token.KeyState;
 import dev.tokenbroker.broker.token.Token;
@@ -21,12 +22,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Every metric the broker exports, with its names and tags in one place. Keys appear as {@code
- * audience} and {@code scope} tags; their number is bounded by {@code cache.maxKeys}. Per-key
- * gauges are recomputed at each scrape, so an evicted key disappears from the next scrape.
+ * client}, {@code audience} and {@code scope} tags; their number is bounded by {@code
+ * cache.maxKeys}. The IdP series carry the {@code client} tag too ({@code default} for the {@code
+ * idp} block). Per-key gauges are recomputed at each scrape, so an evicted key disappears from the
+ * next scrape.
  *
  * <p><b>Threading:</b> the cache is confined to its event loop, and rendering every meter is too
  * slow for it. {@link #scrape(Vertx)} therefore takes an immutable {@link Snapshot} of the cache
@@ -35,14 +39,14 @@ import java.util.concurrent.TimeUnit;
  *
  * <ul>
  *   <li>{@code token_broker_token_requests_total{api,outcome}}: outcome hit | wait | denied | error
- *   <li>{@code token_broker_idp_requests_total{outcome,status}}
- *   <li>{@code token_broker_idp_request_duration_seconds} (histogram)
- *   <li>{@code token_broker_refreshes_total{audience,scope,outcome}}
- *   <li>{@code token_broker_token_expiry_seconds{audience,scope}} (0 when none is held)
- *   <li>{@code token_broker_last_refresh_age_seconds{audience,scope}}
- *   <li>{@code token_broker_backoff_seconds{audience,scope}}
+ *   <li>{@code token_broker_idp_requests_total{client,outcome,status}}
+ *   <li>{@code token_broker_idp_request_duration_seconds{client}} (histogram)
+ *   <li>{@code token_broker_refreshes_total{client,audience,scope,outcome}}
+ *   <li>{@code token_broker_token_expiry_seconds{client,audience,scope}} (0 when none is held)
+ *   <li>{@code token_broker_last_refresh_age_seconds{client,audience,scope}}
+ *   <li>{@code token_broker_backoff_seconds{client,audience,scope}}
  *   <li>{@code token_broker_cache_keys}, {@code token_broker_fetches_in_flight}
- *   <li>{@code token_broker_circuit_breaker_state{state}} (1 for the current state)
+ *   <li>{@code token_broker_circuit_breaker_state{client,state}} (1 for the client's current state)
  *   <li>{@code token_broker_rejected_requests_total{reason}}: hostile or malformed input (HTTP and
  *       the TCP bridge) refused (reasons are fixed texts from the code, never request data)
  * </ul>
@@ -66,18 +70,18 @@ public final class BrokerMetrics implements CacheListener {
   private final PrometheusMeterRegistry registry;
   private final Clock clock;
   private final Counter[][] requests = new Counter[Api.values().length][Outcome.values().length];
-  private final Timer idpLatency;
+  private final Map<String, Timer> idpLatency = new java.util.concurrent.ConcurrentHashMap<>();
   private final MultiGauge expiry;
   private final MultiGauge refreshAge;
   private final MultiGauge backoff;
-  private final java.util.Map<String, Counter> rejected =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, Counter> rejected = new java.util.concurrent.ConcurrentHashMap<>();
   private TokenCache cache;
-  private IdpClient idp;
-  private volatile Snapshot snapshot = new Snapshot(0, List.of(), 0, 0, "closed");
+  private NamedIdpClients idps;
+  private volatile Snapshot snapshot = new Snapshot(0, List.of(), 0, 0, Map.of());
 
-  /** The cache and breaker as the event loop last saw them; immutable. */
-  record Snapshot(long atMillis, List<KeyState> keys, int size, int inFlight, String breaker) {}
+  /** The cache and breakers (by client) as the event loop last saw them; immutable. */
+  record Snapshot(
+      long atMillis, List<KeyState> keys, int size, int inFlight, Map<String, String> breakers) {}
 
   public BrokerMetrics(PrometheusMeterRegistry registry, Clock clock) {
     DuplicateGaugeWarning.install();
@@ -92,13 +96,6 @@ public final class BrokerMetrics implements CacheListener {
                 .register(registry);
       }
     }
-    idpLatency =
-        Timer.builder("token_broker_idp_request_duration")
-            .description("Duration of token endpoint calls")
-            .publishPercentileHistogram()
-            .minimumExpectedValue(Duration.ofMillis(1))
-            .maximumExpectedValue(Duration.ofSeconds(30))
-            .register(registry);
     expiry =
         MultiGauge.builder("token_broker_token_expiry")
             .baseUnit("seconds")
@@ -122,25 +119,49 @@ public final class BrokerMetrics implements CacheListener {
     return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   }
 
-  /** Binds the gauges that read the cache and the breaker (through the published snapshot). */
+  /** {@link #bind(TokenCache, NamedIdpClients)} with {@code idp} as the only client. */
   public void bind(TokenCache cache, IdpClient idp) {
+    bind(cache, NamedIdpClients.single(idp));
+  }
+
+  /**
+   * Binds the gauges that read the cache and every client's breaker (through the published
+   * snapshot).
+   */
+  public void bind(TokenCache cache, NamedIdpClients idps) {
     this.cache = cache;
-    this.idp = idp;
+    this.idps = idps;
     Gauge.builder("token_broker_cache_keys", this, m -> m.snapshot.size())
         .description("Keys held by the cache")
         .register(registry);
     Gauge.builder("token_broker_fetches_in_flight", this, m -> m.snapshot.inFlight())
         .description("IdP fetches in flight")
         .register(registry);
-    for (String state : List.of("closed", "open", "half_open")) {
-      Gauge.builder(
-              "token_broker_circuit_breaker_state",
-              this,
-              m -> state.equals(m.snapshot.breaker()) ? 1 : 0)
-          .description("1 for the IdP circuit breaker's current state")
-          .tag("state", state)
-          .register(registry);
+    for (String client : idps.names()) {
+      idpLatency(client);
+      for (String state : List.of("closed", "open", "half_open")) {
+        Gauge.builder(
+                "token_broker_circuit_breaker_state",
+                this,
+                m -> state.equals(m.snapshot.breakers().getOrDefault(client, "closed")) ? 1 : 0)
+            .description("1 for the current state of the client's IdP circuit breaker")
+            .tags("client", client, "state", state)
+            .register(registry);
+      }
     }
+  }
+
+  private Timer idpLatency(String client) {
+    return idpLatency.computeIfAbsent(
+        client,
+        c ->
+            Timer.builder("token_broker_idp_request_duration")
+                .description("Duration of token endpoint calls")
+                .tag("client", c)
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(30))
+                .register(registry));
   }
 
   public void request(Api api, Outcome outcome) {
@@ -188,7 +209,7 @@ public final class BrokerMetrics implements CacheListener {
             List.copyOf(cache.states()),
             cache.size(),
             cache.inFlight(),
-            idp.breakerState());
+            idps.breakerStates());
     snapshot = s;
     return s;
   }
@@ -222,26 +243,27 @@ public final class BrokerMetrics implements CacheListener {
 
   @Override
   public void refreshed(Token token, long latencyMillis) {
-    idpLatency.record(latencyMillis, TimeUnit.MILLISECONDS);
-    idpRequest("success", "200");
+    idpLatency(token.key().client()).record(latencyMillis, TimeUnit.MILLISECONDS);
+    idpRequest(token.key().client(), "success", "200");
     refresh(token.key(), "success");
   }
 
   @Override
   public void fetchFailed(TokenKey key, IdpException failure, long latencyMillis, long next) {
     if (failure.kind() != IdpException.Kind.CIRCUIT_OPEN) {
-      idpLatency.record(latencyMillis, TimeUnit.MILLISECONDS);
+      idpLatency(key.client()).record(latencyMillis, TimeUnit.MILLISECONDS);
     }
     idpRequest(
+        key.client(),
         lower(failure.kind()),
         failure.httpStatus() > 0 ? Integer.toString(failure.httpStatus()) : "none");
     refresh(key, "failure");
   }
 
-  private void idpRequest(String outcome, String status) {
+  private void idpRequest(String client, String outcome, String status) {
     Counter.builder("token_broker_idp_requests")
-        .description("Token endpoint calls by outcome and HTTP status")
-        .tags("outcome", outcome, "status", status)
+        .description("Token endpoint calls by client, outcome and HTTP status")
+        .tags("client", client, "outcome", outcome, "status", status)
         .register(registry)
         .increment();
   }
@@ -255,7 +277,7 @@ public final class BrokerMetrics implements CacheListener {
   }
 
   private static Tags keyTags(TokenKey key) {
-    return Tags.of("audience", key.audience(), "scope", key.scope());
+    return Tags.of("client", key.client(), "audience", key.audience(), "scope", key.scope());
   }
 
   private static String lower(Enum<?> e) {

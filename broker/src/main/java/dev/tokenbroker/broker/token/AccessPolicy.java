@@ -3,14 +3,16 @@ package dev.tokenbroker.broker.token;
 import dev.tokenbroker.broker.config.TokenEntryOptions;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
 /**
- * Turns a caller's (audience, scope) request into a canonical {@link TokenKey}, or refuses it. A
- * request is allowed only when a configured entry has the same audience and includes every
- * requested scope (callers may ask for fewer scopes: least privilege). Refusals never reach the
- * IdP.
+ * Turns a caller's (audience, scope, client) request into a canonical {@link TokenKey}, or refuses
+ * it. A request is allowed only when a configured entry has the same audience and includes every
+ * requested scope (callers may ask for fewer scopes: least privilege); the key names the entry's
+ * client. When entries of several clients match, the caller names the client. Refusals never reach
+ * the IdP.
  */
 public final class AccessPolicy {
 
@@ -25,11 +27,25 @@ public final class AccessPolicy {
   }
 
   /**
-   * @param audience the requested audience (required)
-   * @param scope space-separated scopes, or null/blank for the first matching entry's scopes
-   * @throws TokenFailure 400 for malformed input, 403 when no entry allows the request
+   * {@link #resolve(String, String, String)} without a client: any client's entry may match.
+   *
+   * @throws TokenFailure 400 for malformed input or when entries of several clients match, 403 when
+   *     no entry allows the request
    */
   public TokenKey resolve(String audience, String scope) {
+    return resolve(audience, scope, null);
+  }
+
+  /**
+   * @param audience the requested audience (required)
+   * @param scope space-separated scopes, or null/blank for the first matching entry's scopes
+   * @param client the name of the client whose entries may match, or null/empty for any client's;
+   *     without one, a request that entries of two clients could serve is refused (400, naming the
+   *     candidate clients) rather than served by a guess
+   * @throws TokenFailure 400 for malformed input or an ambiguous request, 403 when no entry (of
+   *     {@code client}) allows the request
+   */
+  public TokenKey resolve(String audience, String scope, String client) {
     if (audience == null || audience.isEmpty()) {
       throw TokenFailure.badRequest("audience is required");
     }
@@ -41,23 +57,57 @@ public final class AccessPolicy {
       throw TokenFailure.badRequest("audience contains control characters");
     }
     List<String> requested = parseScope(scope);
+    if (client != null && client.isEmpty()) {
+      client = null;
+    }
+    if (client != null && !TokenEntryOptions.validClientName(client)) {
+      throw TokenFailure.badRequest(
+          "client is not a client name (1 to 64 letters, digits, '.', '_' or '-')");
+    }
+    boolean clientKnown = false;
     boolean audienceKnown = false;
+    TokenEntryOptions match = null;
+    Set<String> candidates = null;
     for (TokenEntryOptions e : entries) {
+      if (client != null && !e.client().equals(client)) {
+        continue;
+      }
+      clientKnown = true;
       if (!e.audience().equals(audience)) {
         continue;
       }
       audienceKnown = true;
-      if (requested == null) {
-        return TokenKey.of(audience, e.scopes());
+      if (requested != null && !e.scopes().containsAll(requested)) {
+        continue;
       }
-      if (e.scopes().containsAll(requested)) {
-        return TokenKey.of(audience, requested);
+      if (match == null) {
+        match = e;
+      } else if (!match.client().equals(e.client())) {
+        if (candidates == null) {
+          candidates = new LinkedHashSet<>();
+          candidates.add(match.client());
+        }
+        candidates.add(e.client());
       }
+    }
+    if (candidates != null) {
+      throw TokenFailure.badRequest(
+          "entries of more than one client match this audience and scope ("
+              + String.join(", ", candidates)
+              + "): choose one with client");
+    }
+    if (match != null) {
+      return TokenKey.of(match.client(), audience, requested == null ? match.scopes() : requested);
+    }
+    if (!clientKnown) {
+      throw TokenFailure.denied("client " + client + " is not allowed");
     }
     throw TokenFailure.denied(
         audienceKnown
             ? "a requested scope is not allowed for this audience"
-            : "this audience is not allowed");
+            : client != null
+                ? "this audience is not allowed for client " + client
+                : "this audience is not allowed");
   }
 
   /** The keys kept warm from start-up. */
@@ -65,7 +115,7 @@ public final class AccessPolicy {
     List<TokenKey> keys = new ArrayList<>();
     for (TokenEntryOptions e : entries) {
       if (e.prefetch()) {
-        keys.add(TokenKey.of(e.audience(), e.scopes()));
+        keys.add(TokenKey.of(e.client(), e.audience(), e.scopes()));
       }
     }
     return keys;

@@ -4,6 +4,7 @@ import dev.tokenbroker.broker.config.CacheOptions;
 import dev.tokenbroker.broker.config.RetryOptions;
 import dev.tokenbroker.broker.idp.IdpClient;
 import dev.tokenbroker.broker.idp.IdpException;
+import dev.tokenbroker.broker.idp.NamedIdpClients;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.nio.charset.StandardCharsets;
@@ -46,8 +47,20 @@ public final class TokenCache {
     RATE_LIMITED
   }
 
+  /** One IdP client and its background fetches in flight. */
+  private static final class Slot {
+    final IdpClient idp;
+    int maxBackground = Integer.MAX_VALUE;
+    int backgroundInFlight;
+
+    Slot(IdpClient idp) {
+      this.idp = idp;
+    }
+  }
+
   private static final class Entry {
     final TokenKey key;
+    final Slot slot;
     final boolean pinned;
     Token current;
     Future<Token> inFlight;
@@ -60,15 +73,16 @@ public final class TokenCache {
     long lastSuccessAt;
     long lastInvalidatedAt = Long.MIN_VALUE / 2;
 
-    Entry(TokenKey key, boolean pinned, long now) {
+    Entry(TokenKey key, Slot slot, boolean pinned, long now) {
       this.key = key;
+      this.slot = slot;
       this.pinned = pinned;
       this.lastAccess = now;
     }
   }
 
   private final Vertx vertx;
-  private final IdpClient idp;
+  private final Map<String, Slot> slots = new HashMap<>();
   private final Clock clock;
   private final CacheOptions options;
   private final RefreshPolicy policy;
@@ -77,10 +91,9 @@ public final class TokenCache {
   private final SplittableRandom random;
   private final Map<TokenKey, Entry> entries = new HashMap<>();
   private long timerId = -1;
-  private int maxBackgroundFetches = Integer.MAX_VALUE;
-  private int backgroundInFlight;
   private boolean backlog;
 
+  /** A cache whose keys all belong to one client, {@link TokenKey#DEFAULT_CLIENT}. */
   public TokenCache(
       Vertx vertx,
       IdpClient idp,
@@ -89,8 +102,25 @@ public final class TokenCache {
       RetryOptions retry,
       CacheListener listener,
       long seed) {
+    this(vertx, NamedIdpClients.single(idp), clock, options, retry, listener, seed);
+  }
+
+  /**
+   * @param idps the clients by name: a key's token is fetched by the client {@link
+   *     TokenKey#client()} names; a key naming no client is refused
+   */
+  public TokenCache(
+      Vertx vertx,
+      NamedIdpClients idps,
+      Clock clock,
+      CacheOptions options,
+      RetryOptions retry,
+      CacheListener listener,
+      long seed) {
     this.vertx = vertx;
-    this.idp = idp;
+    for (String name : idps.names()) {
+      slots.put(name, new Slot(idps.get(name)));
+    }
     this.clock = clock;
     this.options = options;
     this.policy = RefreshPolicy.from(options);
@@ -100,20 +130,36 @@ public final class TokenCache {
   }
 
   /**
-   * Caps the background fetches (prefetch, refresh, retries) in flight at once, so that starting
-   * with many prefetched keys, or many keys due together, queues at the broker instead of flooding
-   * the IdP and timing out in its connection pool. Callers waiting for a cold key are not capped.
+   * Caps the background fetches (prefetch, refresh, retries) in flight at once per client, so that
+   * starting with many prefetched keys, or many keys due together, queues at the broker instead of
+   * flooding the IdP and timing out in its connection pool. Callers waiting for a cold key are not
+   * capped. Each client has its own cap: one client's slow IdP never holds back another's keys.
    */
   public TokenCache maxBackgroundFetches(int max) {
-    this.maxBackgroundFetches = Math.max(1, max);
+    slots.values().forEach(s -> s.maxBackground = Math.max(1, max));
     return this;
+  }
+
+  /** {@link #maxBackgroundFetches(int)} for the client named {@code client} only. */
+  public TokenCache maxBackgroundFetches(String client, int max) {
+    slot(client).maxBackground = Math.max(1, max);
+    return this;
+  }
+
+  private Slot slot(String client) {
+    Slot slot = slots.get(client);
+    if (slot == null) {
+      throw new IllegalArgumentException("no IdP client named " + client);
+    }
+    return slot;
   }
 
   /** Registers the prefetched keys, fetches them now and starts the periodic tick. */
   public void start(List<TokenKey> prefetch, boolean periodic) {
     long now = clock.millis();
     for (TokenKey key : prefetch) {
-      entries.computeIfAbsent(key, k -> new Entry(k, true, now));
+      Slot slot = slot(key.client());
+      entries.computeIfAbsent(key, k -> new Entry(k, slot, true, now));
     }
     tick();
     if (periodic) {
@@ -155,11 +201,16 @@ public final class TokenCache {
     long now = clock.millis();
     Entry e = entries.get(key);
     if (e == null) {
+      Slot slot = slots.get(key.client());
+      if (slot == null) {
+        return Future.failedFuture(
+            TokenFailure.denied("client " + key.client() + " is not allowed"));
+      }
       if (entries.size() >= options.maxKeys() && !evictLeastRecentlyUsed()) {
         return Future.failedFuture(
             TokenFailure.unavailable("the broker holds its maximum number of keys", 1));
       }
-      e = new Entry(key, false, now);
+      e = new Entry(key, slot, false, now);
       entries.put(key, e);
     }
     e.lastAccess = now;
@@ -235,27 +286,29 @@ public final class TokenCache {
         due.add(e);
       }
     }
-    int room = maxBackgroundFetches - backgroundInFlight;
-    backlog = due.size() > room;
+    backlog = false;
     // The most urgent first: no token held, then the earliest expiry.
     due.sort(
         (a, b) ->
             Long.compare(
                 a.current == null ? Long.MIN_VALUE : a.current.serveUntilMillis(),
                 b.current == null ? Long.MIN_VALUE : b.current.serveUntilMillis()));
-    for (int i = 0, started = 0; i < due.size() && started < room; i++) {
-      Entry e = due.get(i);
+    for (Entry e : due) {
       if (e.inFlight != null) {
         continue;
       }
-      started++;
-      backgroundInFlight++;
-      startFetch(e, now, e.current != null).onComplete(ar -> backgroundDone());
+      Slot slot = e.slot;
+      if (slot.backgroundInFlight >= slot.maxBackground) {
+        backlog = true; // this client's cap is reached; its other keys wait, other clients' do not
+        continue;
+      }
+      slot.backgroundInFlight++;
+      startFetch(e, now, e.current != null).onComplete(ar -> backgroundDone(slot));
     }
   }
 
-  private void backgroundDone() {
-    backgroundInFlight--;
+  private void backgroundDone(Slot slot) {
+    slot.backgroundInFlight--;
     if (backlog) {
       // More keys were due than the cap allowed: start the next ones now (on this event loop,
       // after the current callback, never re-entering a running tick).
@@ -301,7 +354,9 @@ public final class TokenCache {
   private Future<Token> startFetch(Entry e, long startedAt, boolean background) {
     listener.fetchStarted(e.key, background);
     Future<Token> f =
-        idp.fetch(e.key.request())
+        e.slot
+            .idp
+            .fetch(e.key.request())
             .map(
                 r -> {
                   long obtained = r.requestedAtMillis();

@@ -54,6 +54,48 @@ class BrokerOptionsTest {
   }
 
   @Test
+  void todaysConfigurationIsTheClientNamedDefault() {
+    BrokerOptions o = load("good-minimal.yaml", ENV);
+    assertEquals(List.of("default"), List.copyOf(o.clients().keySet()));
+    assertTrue(o.clients().get("default") == o.idp());
+    assertEquals("default", o.tokens().get(0).client());
+  }
+
+  @Test
+  void namedClientsNeedNoIdpBlock() {
+    BrokerOptions o = load("good-clients.yaml", ENV);
+    assertEquals(null, o.idp());
+    assertEquals(List.of("students", "grades"), List.copyOf(o.clients().keySet()));
+    assertEquals("grades-client", o.clients().get("grades").clientId());
+    assertEquals(IdpOptions.AuthMethod.CLIENT_SECRET_POST, o.clients().get("grades").authMethod());
+    assertEquals(
+        IdpOptions.AuthMethod.CLIENT_SECRET_BASIC, o.clients().get("students").authMethod());
+    assertEquals(List.of("students", "grades"), o.tokens().stream().map(t -> t.client()).toList());
+    assertFalse(o.toString().contains(SECRET), "no client's secret prints");
+    assertEquals(
+        "grades-client",
+        o.toJson().getJsonObject("clients").getJsonObject("grades").getString("clientId"));
+  }
+
+  @Test
+  void theSameAudienceMayBeListedOncePerClient() {
+    BrokerOptions o = load("good-idp-and-clients.yaml", ENV);
+    assertEquals(List.of("default", "partner"), List.copyOf(o.clients().keySet()));
+    assertEquals(List.of("default", "partner"), o.tokens().stream().map(t -> t.client()).toList());
+    assertEquals(
+        "partner-client",
+        o.toJson().getJsonObject("clients").getJsonObject("partner").getString("clientId"));
+    assertFalse(o.toJson().getJsonObject("clients").containsKey("default"), "idp is not repeated");
+  }
+
+  @Test
+  void anUnknownClientIsNamedWithTheKnownOnes() {
+    ConfigException e =
+        assertThrows(ConfigException.class, () -> load("bad-unknown-client.yaml", ENV));
+    assertEquals("tokens[0].client: unknown client \"partner\" (known: default)", e.getMessage());
+  }
+
+  @Test
   void fullConfigurationIsRead() {
     BrokerOptions o = load("good-full.yaml", ENV);
     assertEquals(IdpOptions.AuthMethod.CLIENT_SECRET_POST, o.idp().authMethod());
@@ -123,6 +165,14 @@ class BrokerOptionsTest {
     "bad-tls-missing-key-file.yaml, idp.tls.keyFile",
     "bad-tls-client-auth-plain-http.yaml, idp.tokenEndpoint",
     "bad-tls-without-tls-method.yaml, idp.tls",
+    "bad-unknown-client.yaml, tokens[0].client",
+    "bad-token-client-name.yaml, tokens[0].client",
+    "bad-client-name.yaml, clients",
+    "bad-idp-and-clients-default.yaml, clients.default",
+    "bad-client-missing-secret.yaml, clients.grades.clientSecret",
+    "bad-clients-not-a-mapping.yaml, clients",
+    "bad-no-idp.yaml, idp",
+    "bad-default-client-without-idp.yaml, tokens[0].client",
   })
   void badConfigurationNamesTheField(String fixture, String field) {
     ConfigException e = assertThrows(ConfigException.class, () -> load(fixture, ENV));

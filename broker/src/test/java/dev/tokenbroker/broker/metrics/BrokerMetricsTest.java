@@ -22,7 +22,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class BrokerMetricsTest {
 
   private static final String KEY_TAGS =
-      "audience=\"https://students-api\",scope=\"read:students write:students\"";
+      "audience=\"https://students-api\",client=\"default\",scope=\"read:students write:students\"";
 
   static double value(String scrape, String series) {
     Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(scrape);
@@ -35,7 +35,8 @@ class BrokerMetricsTest {
   @Test
   void everyDocumentedSeriesIsExportedWithItsLabels(Vertx vertx) throws Exception {
     MutableClock clock = MutableClock.atSystemTime();
-    try (TestIdp idp = TestIdp.start(vertx, clock).tokenLifetimeSeconds(100)) {
+    try (TestIdp idp = TestIdp.start(vertx, clock).tokenLifetimeSeconds(100).warmUp()) {
+      clock.advanceMillis(System.currentTimeMillis() - clock.millis());
       Events events = new Events();
       RunningBroker broker = RunningBroker.deploy(vertx, idp.brokerConfig(), clock, false, events);
       events.nextRefresh();
@@ -69,23 +70,31 @@ class BrokerMetricsTest {
       assertEquals(
           1, value(scrape, "token_broker_token_requests_total{api=\"eventbus\",outcome=\"hit\"}"));
       assertEquals(
-          2, value(scrape, "token_broker_idp_requests_total{outcome=\"success\",status=\"200\"}"));
+          2,
+          value(
+              scrape,
+              "token_broker_idp_requests_total{client=\"default\",outcome=\"success\",status=\"200\"}"));
       // both keys reached their refresh point during the outage
       assertEquals(
           2,
-          value(scrape, "token_broker_idp_requests_total{outcome=\"unavailable\",status=\"503\"}"));
-      assertEquals(4, value(scrape, "token_broker_idp_request_duration_seconds_count"));
-      assertTrue(scrape.contains("token_broker_idp_request_duration_seconds_bucket{le="));
+          value(
+              scrape,
+              "token_broker_idp_requests_total{client=\"default\",outcome=\"unavailable\",status=\"503\"}"));
+      assertEquals(
+          4, value(scrape, "token_broker_idp_request_duration_seconds_count{client=\"default\"}"));
+      assertTrue(
+          scrape.contains(
+              "token_broker_idp_request_duration_seconds_bucket{client=\"default\",le="));
       assertEquals(
           1,
           value(
               scrape,
-              "token_broker_refreshes_total{audience=\"https://students-api\",outcome=\"success\",scope=\"read:students write:students\"}"));
+              "token_broker_refreshes_total{audience=\"https://students-api\",client=\"default\",outcome=\"success\",scope=\"read:students write:students\"}"));
       assertEquals(
           1,
           value(
               scrape,
-              "token_broker_refreshes_total{audience=\"https://students-api\",outcome=\"failure\",scope=\"read:students write:students\"}"));
+              "token_broker_refreshes_total{audience=\"https://students-api\",client=\"default\",outcome=\"failure\",scope=\"read:students write:students\"}"));
       double expiry = value(scrape, "token_broker_token_expiry_seconds{" + KEY_TAGS + "}");
       assertTrue(expiry > 35 && expiry <= 41, "expiry " + expiry);
       assertEquals(
@@ -93,8 +102,12 @@ class BrokerMetricsTest {
       assertEquals(27, value(scrape, "token_broker_backoff_seconds{" + KEY_TAGS + "}"), 1.0);
       assertEquals(2, value(scrape, "token_broker_cache_keys"));
       assertEquals(0, value(scrape, "token_broker_fetches_in_flight"));
-      assertEquals(1, value(scrape, "token_broker_circuit_breaker_state{state=\"closed\"}"));
-      assertEquals(0, value(scrape, "token_broker_circuit_breaker_state{state=\"open\"}"));
+      assertEquals(
+          1,
+          value(scrape, "token_broker_circuit_breaker_state{client=\"default\",state=\"closed\"}"));
+      assertEquals(
+          0,
+          value(scrape, "token_broker_circuit_breaker_state{client=\"default\",state=\"open\"}"));
       assertFalse(scrape.contains("eyJ"), "no token in the metrics");
       assertFalse(scrape.contains(TestIdp.CLIENT_SECRET));
       broker.undeploy();

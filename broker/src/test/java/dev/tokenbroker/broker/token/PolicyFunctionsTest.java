@@ -139,4 +139,104 @@ class PolicyFunctionsTest {
       assertEquals(400, f.status(), String.valueOf(bad[0]) + " " + bad[1]);
     }
   }
+
+  @Test
+  void theClientIsPartOfTheKey() {
+    TokenKey a = TokenKey.of("students", "https://api", List.of("b", "a"));
+    assertEquals(a, TokenKey.of("students", "https://api", List.of("a", "b", "a")));
+    assertEquals("students", a.client());
+    assertNotEquals(a, TokenKey.of("grades", "https://api", List.of("a", "b")));
+    assertNotEquals(a, TokenKey.of("https://api", List.of("a", "b")));
+    assertEquals(TokenKey.DEFAULT_CLIENT, TokenKey.of("https://api", List.of()).client());
+    assertEquals(
+        new dev.tokenbroker.broker.idp.TokenRequest("https://api", List.of("a", "b")),
+        a.request(),
+        "the IdP request carries no client: the cache picks the client's IdP");
+  }
+
+  private static TokenEntryOptions entryOf(String client, String audience, String... scopes) {
+    return new TokenEntryOptions(
+        new ConfigReader(
+            "tokens[0]",
+            new JsonObject()
+                .put("audience", audience)
+                .put("client", client)
+                .put("scopes", new JsonArray(List.of(scopes)))));
+  }
+
+  /** students-api by one client, shared-api by two (one of them also grants write). */
+  private static AccessPolicy twoClients() {
+    return new AccessPolicy(
+        List.of(
+            entryOf("students", "https://students-api", "read:students"),
+            entryOf("students", "https://shared-api", "read"),
+            entryOf("grades", "https://shared-api", "read", "write")));
+  }
+
+  @Test
+  void anAudienceOfOneClientNeedsNoClientParameter() {
+    AccessPolicy p = twoClients();
+    assertEquals(
+        TokenKey.of("students", "https://students-api", List.of("read:students")),
+        p.resolve("https://students-api", null));
+    assertEquals(
+        TokenKey.of("students", "https://students-api", List.of("read:students")),
+        p.resolve("https://students-api", null, "students"));
+    // only the grades entry allows write: no ambiguity
+    assertEquals(
+        TokenKey.of("grades", "https://shared-api", List.of("write")),
+        p.resolve("https://shared-api", "write"));
+  }
+
+  @Test
+  void entriesOfTwoClientsThatCouldMatchNeedTheClient() {
+    AccessPolicy p = twoClients();
+    for (String scope : new String[] {null, "read"}) {
+      TokenFailure f =
+          assertThrows(TokenFailure.class, () -> p.resolve("https://shared-api", scope));
+      assertEquals(400, f.status());
+      assertEquals("invalid_request", f.error());
+      assertTrue(f.description().contains("(students, grades)"), f.description());
+      assertTrue(f.description().contains("client"), f.description());
+    }
+    assertEquals(
+        TokenKey.of("grades", "https://shared-api", List.of("read", "write")),
+        p.resolve("https://shared-api", null, "grades"));
+    assertEquals(
+        TokenKey.of("students", "https://shared-api", List.of("read")),
+        p.resolve("https://shared-api", "read", "students"));
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "https://shared-api, read, nobody, 403, client nobody is not allowed",
+    "https://students-api, , grades, 403, this audience is not allowed for client grades",
+    "https://shared-api, write, students, 403, a requested scope is not allowed for this audience",
+    "https://shared-api, read, two words, 400, client is not a client name",
+    "https://shared-api, read, -x, 400, client is not a client name",
+  })
+  void aClientThatMatchesNoEntryIsRefusedLikeAnyOtherRequest(
+      String audience, String scope, String client, int status, String description) {
+    TokenFailure f =
+        assertThrows(TokenFailure.class, () -> twoClients().resolve(audience, scope, client));
+    assertEquals(status, f.status());
+    assertTrue(f.description().startsWith(description), f.description());
+  }
+
+  @Test
+  void anEmptyClientMeansNone() {
+    assertEquals(
+        TokenKey.of("students", "https://students-api", List.of("read:students")),
+        twoClients().resolve("https://students-api", null, ""));
+  }
+
+  @Test
+  void prefetchKeysNameTheirClient() {
+    assertEquals(
+        List.of(
+            TokenKey.of("students", "https://students-api", List.of("read:students")),
+            TokenKey.of("students", "https://shared-api", List.of("read")),
+            TokenKey.of("grades", "https://shared-api", List.of("read", "write"))),
+        twoClients().prefetchKeys());
+  }
 }

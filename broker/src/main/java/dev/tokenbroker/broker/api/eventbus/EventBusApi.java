@@ -23,12 +23,13 @@ import java.util.Set;
  * The event-bus API.
  *
  * <ul>
- *   <li>{@value #TOKEN} (request/reply): {@code {"audience","scope"}} → the HTTP API's token JSON;
- *       failures are {@code message.fail(httpStatus, "error: description")}.
- *   <li>{@value #INVALIDATE} (request/reply): {@code {"audience","scope","access_token"}} → {@code
- *       {"result": "invalidated" | "not_current" | "rate_limited"}}.
- *   <li>{@value #REFRESHED} (publish): {@code {"audience","scope","expires_at"}} after every
- *       refresh; never the token.
+ *   <li>{@value #TOKEN} (request/reply): {@code {"audience","scope","client"}} ({@code scope} and
+ *       {@code client} optional, as on {@code GET /v1/token}) → the HTTP API's token JSON; failures
+ *       are {@code message.fail(httpStatus, "error: description")}.
+ *   <li>{@value #INVALIDATE} (request/reply): {@code {"audience","scope","client","access_token"}}
+ *       → {@code {"result": "invalidated" | "not_current" | "rate_limited"}}.
+ *   <li>{@value #REFRESHED} (publish): {@code {"client","audience","scope","expires_at"}} after
+ *       every refresh; never the token.
  * </ul>
  *
  * The TCP bridge ({@link TcpBridge}) exposes exactly these addresses to other processes on the
@@ -91,7 +92,7 @@ public final class EventBusApi {
     TokenKey key;
     try {
       JsonObject body = body(msg);
-      key = policy.resolve(text(body, "audience"), scope(body));
+      key = policy.resolve(text(body, "audience"), scope(body), text(body, "client"));
     } catch (TokenFailure f) {
       metrics.request(Api.EVENTBUS, Outcome.DENIED);
       fail(msg, f);
@@ -119,7 +120,7 @@ public final class EventBusApi {
   private void invalidate(Message<Object> msg) {
     try {
       JsonObject body = body(msg);
-      TokenKey key = policy.resolve(text(body, "audience"), scope(body));
+      TokenKey key = policy.resolve(text(body, "audience"), scope(body), text(body, "client"));
       String accessToken = text(body, "access_token");
       if (accessToken == null || accessToken.isEmpty()) {
         throw TokenFailure.badRequest("access_token is required");

@@ -6,8 +6,8 @@ import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
 
 /**
- * Publishes {@code {"audience","scope","expires_at"}} on {@value EventBusApi#REFRESHED}; never the
- * token.
+ * Publishes {@code {"client","audience","scope","expires_at"}} on {@value EventBusApi#REFRESHED};
+ * never the token.
  */
 public final class RefreshPublisher implements CacheListener {
 
@@ -22,6 +22,7 @@ public final class RefreshPublisher implements CacheListener {
     eventBus.publish(
         EventBusApi.REFRESHED,
         new JsonObject()
+            .put("client", token.key().client())
             .put("audience", token.key().audience())
             .put("scope", token.key().scope())
             .put("expires_at", token.expiresAtMillis() / 1000));

@@ -1,7 +1,7 @@
 package dev.tokenbroker.broker.api.http;
 
-import dev.tokenbroker.broker.idp.IdpClient;
 import dev.tokenbroker.broker.idp.IdpException;
+import dev.tokenbroker.broker.idp.NamedIdpClients;
 import dev.tokenbroker.broker.token.CacheListener;
 import dev.tokenbroker.broker.token.KeyState;
 import dev.tokenbroker.broker.token.Token;
@@ -25,8 +25,9 @@ import java.util.Set;
 
 /**
  * {@code GET /dashboard}: a live page of every key (time to expiry, last refresh and its result,
- * IdP latency, breaker state), fed by server-sent events from {@code GET /dashboard/events}: a
- * snapshot every second and after every refresh. Snapshots carry key state only, never a token.
+ * IdP latency, the client and its breaker state), fed by server-sent events from {@code GET
+ * /dashboard/events}: a snapshot every second and after every refresh. Snapshots carry key state
+ * only, never a token.
  */
 public final class Dashboard implements CacheListener {
 
@@ -34,17 +35,17 @@ public final class Dashboard implements CacheListener {
 
   private final Vertx vertx;
   private final TokenCache cache;
-  private final IdpClient idp;
+  private final NamedIdpClients idps;
   private final Clock clock;
   private Buffer page;
   private final Set<HttpServerResponse> streams = new LinkedHashSet<>();
   private final Map<TokenKey, Long> latency = new HashMap<>();
   private long timer = -1;
 
-  public Dashboard(Vertx vertx, TokenCache cache, IdpClient idp, Clock clock) {
+  public Dashboard(Vertx vertx, TokenCache cache, NamedIdpClients idps, Clock clock) {
     this.vertx = vertx;
     this.cache = cache;
-    this.idp = idp;
+    this.idps = idps;
     this.clock = clock;
   }
 
@@ -176,7 +177,8 @@ public final class Dashboard implements CacheListener {
     }
     return new JsonObject()
         .put("now", now / 1000)
-        .put("breaker", idp.breakerState())
+        .put("breaker", idps.breakerState())
+        .put("breakers", Readiness.breakers(idps))
         .put("keys", keys);
   }
 

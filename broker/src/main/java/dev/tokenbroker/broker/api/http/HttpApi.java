@@ -217,7 +217,9 @@ public final class HttpApi implements Handler<HttpServerRequest> {
     } catch (RuntimeException e) {
       throw TokenFailure.badRequest("malformed query string");
     }
-    key = policy.resolve(single(params, "audience"), single(params, "scope"));
+    key =
+        policy.resolve(
+            single(params, "audience"), single(params, "scope"), single(params, "client"));
     if (resolved.size() >= MAX_RESOLVED) {
       resolved.clear();
     }
@@ -254,7 +256,7 @@ public final class HttpApi implements Handler<HttpServerRequest> {
       return;
     }
     try {
-      TokenKey key = policy.resolve(text(body, "audience"), text(body, "scope"));
+      TokenKey key = policy.resolve(text(body, "audience"), text(body, "scope"), client(rc, body));
       String accessToken = text(body, "access_token");
       if (accessToken == null || accessToken.isEmpty()) {
         throw TokenFailure.badRequest("access_token is required");
@@ -276,6 +278,22 @@ public final class HttpApi implements Handler<HttpServerRequest> {
     } catch (TokenFailure f) {
       ApiResponses.fail(rc.response(), f);
     }
+  }
+
+  /** The {@code client} of the body or the query string (both only when they agree). */
+  private static String client(RoutingContext rc, JsonObject body) {
+    String inBody = text(body, "client");
+    List<String> inQuery = rc.queryParam("client");
+    if (inQuery.size() > 1) {
+      throw TokenFailure.badRequest("client must be given once");
+    }
+    if (inQuery.isEmpty()) {
+      return inBody;
+    }
+    if (inBody != null && !inBody.equals(inQuery.get(0))) {
+      throw TokenFailure.badRequest("client differs between the query string and the body");
+    }
+    return inQuery.get(0);
   }
 
   static String requestId(String given) {

@@ -1,7 +1,7 @@
 package dev.tokenbroker.broker.api.http;
 
-import dev.tokenbroker.broker.idp.IdpClient;
 import dev.tokenbroker.broker.idp.IdpException;
+import dev.tokenbroker.broker.idp.NamedIdpClients;
 import dev.tokenbroker.broker.token.KeyState;
 import dev.tokenbroker.broker.token.TokenCache;
 import io.vertx.core.json.JsonArray;
@@ -9,17 +9,21 @@ import io.vertx.core.json.JsonObject;
 import java.time.Clock;
 import java.util.Locale;
 
-/** The readiness report: ready when every prefetched key holds a servable token. */
+/**
+ * The readiness report: ready when every prefetched key holds a servable token. {@code breaker} is
+ * the worst state of all clients' breakers, {@code breakers} each client's; every key names its
+ * {@code client}.
+ */
 public final class Readiness {
 
   private final TokenCache cache;
-  private final IdpClient idp;
+  private final NamedIdpClients idps;
   private final Clock clock;
   private volatile boolean stopping;
 
-  public Readiness(TokenCache cache, IdpClient idp, Clock clock) {
+  public Readiness(TokenCache cache, NamedIdpClients idps, Clock clock) {
     this.cache = cache;
-    this.idp = idp;
+    this.idps = idps;
     this.clock = clock;
   }
 
@@ -42,8 +46,16 @@ public final class Readiness {
     return new JsonObject()
         .put("status", ready ? "UP" : "DOWN")
         .put("stopping", stopping)
-        .put("breaker", idp.breakerState())
+        .put("breaker", idps.breakerState())
+        .put("breakers", breakers(idps))
         .put("keys", keys);
+  }
+
+  /** Each client's breaker state, by client name. */
+  static JsonObject breakers(NamedIdpClients idps) {
+    JsonObject out = new JsonObject();
+    idps.breakerStates().forEach(out::put);
+    return out;
   }
 
   /** One key's state; never the token itself. */
@@ -51,6 +63,7 @@ public final class Readiness {
     boolean held = s.held(now);
     JsonObject k =
         new JsonObject()
+            .put("client", s.key().client())
             .put("audience", s.key().audience())
             .put("scope", s.key().scope())
             .put("prefetch", s.prefetch())

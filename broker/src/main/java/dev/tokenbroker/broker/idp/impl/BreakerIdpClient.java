@@ -1,6 +1,7 @@
 package dev.tokenbroker.broker.idp.impl;
 
 import dev.tokenbroker.broker.config.RetryOptions;
+import dev.tokenbroker.broker.config.TokenEntryOptions;
 import dev.tokenbroker.broker.idp.IdpClient;
 import dev.tokenbroker.broker.idp.IdpException;
 import dev.tokenbroker.broker.idp.TokenRequest;
@@ -38,6 +39,7 @@ public final class BreakerIdpClient implements IdpClient {
   private static final Logger LOG = Logger.getLogger(BreakerIdpClient.class.getName());
 
   private final IdpClient delegate;
+  private final String label;
   private final CircuitBreaker breaker;
   private final Clock clock;
   private final long resetMillis;
@@ -49,6 +51,17 @@ public final class BreakerIdpClient implements IdpClient {
   private long retryAfterHint = -1;
 
   public BreakerIdpClient(Vertx vertx, IdpClient delegate, RetryOptions retry, Clock clock) {
+    this(vertx, TokenEntryOptions.DEFAULT_CLIENT, delegate, retry, clock);
+  }
+
+  /**
+   * @param client the name of the client this breaker guards (in its log lines, unless the default
+   *     one)
+   */
+  public BreakerIdpClient(
+      Vertx vertx, String client, IdpClient delegate, RetryOptions retry, Clock clock) {
+    boolean named = !TokenEntryOptions.DEFAULT_CLIENT.equals(client);
+    this.label = named ? "IdP circuit breaker of client " + client : "IdP circuit breaker";
     this.delegate = delegate;
     this.clock = clock;
     this.resetMillis = retry.breakerResetMillis();
@@ -56,7 +69,7 @@ public final class BreakerIdpClient implements IdpClient {
     this.probeInFlightMillis = Math.min(1_000, resetMillis);
     this.breaker =
         CircuitBreaker.create(
-                "idp",
+                named ? "idp:" + client : "idp",
                 vertx,
                 new CircuitBreakerOptions()
                     .setMaxFailures(retry.breakerFailureThreshold())
@@ -72,7 +85,7 @@ public final class BreakerIdpClient implements IdpClient {
             .closeHandler(
                 v -> {
                   if (openings > 0) {
-                    LOG.info("IdP circuit breaker closed: the probe succeeded");
+                    LOG.info(label + " closed: the probe succeeded");
                   }
                   openings = 0;
                 });
@@ -86,7 +99,8 @@ public final class BreakerIdpClient implements IdpClient {
     interval = Math.max(interval, retryAfterHint);
     probeAt = clock.millis() + interval;
     LOG.warning(
-        "IdP circuit breaker open"
+        label
+            + " open"
             + (openings > 1 ? " again (" + openings + " in a row)" : "")
             + ": next probe in "
             + interval

@@ -117,8 +117,9 @@ class EventBusApiTest {
     assertNotNull(first, "the start-up fetch is announced");
     assertEquals(TestIdp.AUDIENCE, first.getString("audience"));
     assertEquals("read:students write:students", first.getString("scope"));
+    assertEquals("default", first.getString("client"));
     assertFalse(first.containsKey("access_token"));
-    assertEquals(3, first.size());
+    assertEquals(4, first.size());
 
     clock.advanceSeconds(60);
     broker.tick();
