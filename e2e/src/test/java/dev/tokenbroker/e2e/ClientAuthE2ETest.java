@@ -142,7 +142,12 @@ class ClientAuthE2ETest {
     ClientKey key = ClientKey.generate(algorithm);
     jwks.publish(key);
     int fetchesBefore = jwks.fetches();
-    Path keyFile = writePrivate(testDir.resolve("client-key.pem"), key.privateKeyPem());
+    // RSA keys as PEM (PKCS#8); the EC key as a private JWK without kid (the broker computes the
+    // thumbprint from the JWK; a PEM EC key would need idp.keyId).
+    Path keyFile =
+        algorithm.startsWith("ES")
+            ? writePrivate(testDir.resolve("client-key.jwk.json"), key.privateJwk().encode())
+            : writePrivate(testDir.resolve("client-key.pem"), key.privateKeyPem());
 
     try (ChildJvm broker =
         startBroker(
@@ -162,7 +167,11 @@ class ClientAuthE2ETest {
       assertTrue(
           jwks.fetches() > fetchesBefore,
           "Keycloak never fetched the JWKS for the new kid " + key.kid());
-      assertNotLeaked(broker, List.of(token), pemBodyLines(key.privateKeyPem()));
+      assertNotLeaked(
+          broker,
+          List.of(token),
+          pemBodyLines(key.privateKeyPem()),
+          algorithm.startsWith("ES") ? key.privateJwk().getString("d") : List.of());
     }
   }
 
@@ -469,6 +478,16 @@ class ClientAuthE2ETest {
 
   // ---- the broker and its configuration ----
 
+  /**
+   * How the broker trusts the test CA: {@code tls} (default) through {@code idp.tls.trustFile} for
+   * every method, as the issue asks; {@code jvm} through the broker JVM's default trust store
+   * ({@code -Djavax.net.ssl.trustStore} in {@code JAVA_TOOL_OPTIONS}) for the methods without a
+   * client certificate, for a broker that accepts {@code idp.tls} only with the mTLS methods.
+   * System property {@code e2e.brokerTrust}.
+   */
+  private static final boolean TRUST_THROUGH_JVM =
+      "jvm".equals(System.getProperty("e2e.brokerTrust", "tls"));
+
   /** The {@code idp:} block for {@code clientId} in the clientauth realm (https, test CA). */
   private static List<String> idp(String clientId, String authMethod, String... extra) {
     List<String> yaml = new ArrayList<>();
@@ -477,8 +496,10 @@ class ClientAuthE2ETest {
     yaml.add("  clientId: \"" + clientId + "\"");
     yaml.add("  authMethod: " + authMethod);
     yaml.add("  audienceParameter: none");
-    yaml.add("  tls:");
-    yaml.add("    trustFile: \"" + keycloak.pki().caFile() + "\"");
+    if (!TRUST_THROUGH_JVM || authMethod.contains("tls")) {
+      yaml.add("  tls:");
+      yaml.add("    trustFile: \"" + keycloak.pki().caFile() + "\"");
+    }
     for (String line : extra) {
       yaml.add("  " + line);
     }
@@ -516,14 +537,26 @@ class ClientAuthE2ETest {
     List<String> yaml = new ArrayList<>();
     yaml.add("http: {host: 127.0.0.1, port: 0}");
     List<String> idpBlock = new ArrayList<>(idp);
-    int trust = idpBlock.indexOf("    trustFile: \"" + keycloak.pki().caFile() + "\"");
-    idpBlock.addAll(trust + 1, tlsExtra);
+    if (!tlsExtra.isEmpty()) {
+      int trust = idpBlock.indexOf("    trustFile: \"" + keycloak.pki().caFile() + "\"");
+      idpBlock.addAll(trust + 1, tlsExtra);
+    }
     yaml.addAll(idpBlock);
     yaml.add("eventBus: {tcpBridge: {enabled: false}}");
     yaml.addAll(tokens);
     Path config = Files.write(testDir.resolve("broker.yaml"), yaml);
+    Map<String, String> environment = new HashMap<>(env);
+    if (TRUST_THROUGH_JVM) {
+      TestPki pki = keycloak.pki();
+      environment.put(
+          "JAVA_TOOL_OPTIONS",
+          "-Djavax.net.ssl.trustStore="
+              + pki.trustStore()
+              + " -Djavax.net.ssl.trustStoreType=PKCS12 -Djavax.net.ssl.trustStorePassword="
+              + pki.trustStorePassword());
+    }
     return ChildJvm.start(
-        "broker", Apps.BROKER_JAR, config, new HashMap<>(env), testDir.resolve("broker.log"));
+        "broker", Apps.BROKER_JAR, config, environment, testDir.resolve("broker.log"));
   }
 
   private static ChildJvm startResourceServer(

@@ -7,6 +7,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.MessageDigest;
+import java.security.interfaces.ECPrivateKey;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
 import java.security.spec.ECGenParameterSpec;
@@ -75,9 +76,12 @@ final class ClientKey {
     return TestPki.privateKeyPem(keys.getPrivate());
   }
 
-  /** The PEM without its armour lines, to look for the key in logs and answers. */
-  String privateKeyBase64() {
-    return Base64.getEncoder().encodeToString(keys.getPrivate().getEncoded());
+  /** EC keys only: the private JWK ({@code d} added to the public members), without kid. */
+  JsonObject privateJwk() {
+    if (!(keys.getPrivate() instanceof ECPrivateKey ec)) {
+      throw new IllegalStateException("private JWKs are written for EC keys only");
+    }
+    return publicMembers(keys).put("d", base64Url(unsigned(ec.getS(), 32)));
   }
 
   @Override
