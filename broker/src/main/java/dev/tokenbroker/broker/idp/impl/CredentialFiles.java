@@ -5,22 +5,23 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * The credential files of one IdP client (secret, private key, certificate, key, trust), checked
  * together: every {@code periodMillis}, and at once when the IdP rejects the client. {@link
  * #generation()} moves when any of them changes; {@code onChange} then runs on the owner's context
- * (the TLS files rebuild the client's SSL options there).
+ * (the TLS files rebuild the client's SSL options there), and {@link #check()} completes after it.
  */
 final class CredentialFiles {
 
   private final Vertx vertx;
   private final List<ReloadableFile<?>> files;
-  private final Consumer<CredentialFiles> onChange;
+  private final Function<CredentialFiles, Future<?>> onChange;
   private long timer = -1;
 
-  CredentialFiles(Vertx vertx, List<ReloadableFile<?>> files, Consumer<CredentialFiles> onChange) {
+  CredentialFiles(
+      Vertx vertx, List<ReloadableFile<?>> files, Function<CredentialFiles, Future<?>> onChange) {
     this.vertx = vertx;
     this.files = List.copyOf(files);
     this.onChange = onChange;
@@ -46,16 +47,16 @@ final class CredentialFiles {
       checks.add(f.check());
     }
     return Future.all(checks)
-        .map(
+        .compose(
             all -> {
               boolean changed = false;
               for (int i = 0; i < all.size(); i++) {
                 changed |= Boolean.TRUE.equals(all.resultAt(i));
               }
-              if (changed) {
-                onChange.accept(this);
+              if (!changed) {
+                return Future.succeededFuture(false);
               }
-              return changed;
+              return onChange.apply(this).transform(ar -> Future.succeededFuture(true));
             });
   }
 

@@ -6,6 +6,7 @@ import dev.tokenbroker.broker.config.Secret;
 import dev.tokenbroker.broker.config.SigningKey;
 import dev.tokenbroker.broker.config.TlsOptions;
 import dev.tokenbroker.broker.idp.IdpClient;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import java.time.Clock;
@@ -90,23 +91,22 @@ public final class IdpClients {
                 vertx,
                 files,
                 changed -> {
-                  if (cert != null) {
-                    http.updateClientCertificate(
-                            cert.current(),
-                            tlsKey.current(),
-                            trust == null ? null : trust.current())
-                        .onSuccess(
-                            v ->
-                                LOG.info(
-                                    "client certificate updated: new connections to the IdP"
-                                        + " present it"))
-                        .onFailure(
-                            t ->
-                                LOG.warning(
-                                    "the new client certificate or key cannot be used (the previous"
-                                        + " one stays in use): "
-                                        + t.getClass().getSimpleName()));
+                  if (cert == null) {
+                    return Future.succeededFuture();
                   }
+                  return http.updateClientCertificate(
+                          cert.current(), tlsKey.current(), trust == null ? null : trust.current())
+                      .onSuccess(
+                          v ->
+                              LOG.info(
+                                  "client certificate updated: new connections to the IdP"
+                                      + " present it"))
+                      .onFailure(
+                          t ->
+                              LOG.warning(
+                                  "the new client certificate or key cannot be used (the previous"
+                                      + " one stays in use): "
+                                      + t.getClass().getSimpleName()));
                 })
             .watch(idp.secretReloadSeconds() * 1000);
     return new RotatingSecretIdpClient(http, watched);
