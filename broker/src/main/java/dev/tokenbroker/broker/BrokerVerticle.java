@@ -92,6 +92,10 @@ public final class BrokerVerticle extends VerticleBase {
   public Future<?> start() {
     idps = NamedIdpClients.create(vertx, options.clients(), options.retry(), clock);
     options.clients().forEach(BrokerVerticle::logClient);
+    options.clients().keySet().stream()
+        .filter(name -> options.tokens().stream().noneMatch(t -> t.client().equals(name)))
+        .forEach(
+            name -> LOG.warning("IdP client " + name + " has no tokens entry: it is never used"));
     AccessPolicy policy = new AccessPolicy(options.tokens());
     List<CacheListener> listeners = new ArrayList<>();
     listeners.add(new RefreshPublisher(vertx.eventBus()));

@@ -28,7 +28,8 @@ class MetricsThreadingTest {
   @Test
   void theScrapeRunsOffTheEventLoopAndGaugesReadThePublishedSnapshot(Vertx vertx) throws Exception {
     MutableClock clock = MutableClock.atSystemTime();
-    try (TestIdp idp = TestIdp.start(vertx, clock).tokenLifetimeSeconds(100)) {
+    try (TestIdp idp = TestIdp.start(vertx, clock).tokenLifetimeSeconds(100).warmUp()) {
+      clock.advanceMillis(System.currentTimeMillis() - clock.millis());
       Events events = new Events();
       RunningBroker broker = RunningBroker.deploy(vertx, idp.brokerConfig(), clock, false, events);
       events.nextRefresh();
@@ -58,7 +59,7 @@ class MetricsThreadingTest {
       String direct = broker.verticle().metrics().registry().scrape();
       assertEquals(1, BrokerMetricsTest.value(direct, "token_broker_cache_keys"));
       String newRow =
-          "token_broker_token_expiry_seconds{audience=\"https://students-api\",scope=\"x\"}";
+          "token_broker_token_expiry_seconds{audience=\"https://students-api\",client=\"default\",scope=\"x\"}";
       assertFalse(direct.contains(newRow), "per-key rows come from the published snapshot only");
 
       String next = broker.get("/metrics").body().toString();
