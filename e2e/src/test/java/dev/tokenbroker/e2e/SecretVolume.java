@@ -3,6 +3,7 @@ package dev.tokenbroker.e2e;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -29,8 +30,14 @@ final class SecretVolume {
     this.fileName = fileName;
   }
 
-  /** Creates {@code dir} with {@code fileName} holding {@code content} (mode 600). */
+  /**
+   * Creates {@code dir} with {@code fileName} holding {@code content} (mode 600); a {@code dir}
+   * left by an earlier run is removed first.
+   */
   static SecretVolume create(Path dir, String fileName, String content) throws IOException {
+    if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+      deleteTree(dir);
+    }
     Files.createDirectories(dir);
     SecretVolume volume = new SecretVolume(dir, fileName);
     volume.swap(content);
@@ -56,10 +63,15 @@ final class SecretVolume {
     Files.createSymbolicLink(tmp, next.getFileName());
     Files.move(tmp, dir.resolve("..data"), StandardCopyOption.ATOMIC_MOVE);
     if (previous != null) {
-      try (Stream<Path> old = Files.walk(previous)) {
-        for (Path p : old.sorted(Comparator.reverseOrder()).toList()) {
-          Files.delete(p);
-        }
+      deleteTree(previous);
+    }
+  }
+
+  /** Deletes {@code root} and everything below it, without following symlinks. */
+  private static void deleteTree(Path root) throws IOException {
+    try (Stream<Path> tree = Files.walk(root)) {
+      for (Path p : tree.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
       }
     }
   }
