@@ -11,6 +11,9 @@ command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v unzip >/dev/null 2>&1 || need+=(unzip)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)        # dashboard test (headless)
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)      # scrape test, alert rules
+command -v python3 >/dev/null 2>&1 || need+=(python3)         # examples/clients snippets
+command -v node >/dev/null 2>&1 || need+=(nodejs)             # snippets, k8s and OpenAPI checks
+command -v npm >/dev/null 2>&1 || need+=(npm)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   sudo_cmd=""
@@ -29,4 +32,5 @@ fi
 
 bash deploy/observability/check.sh
 bash deploy/k8s/check.sh
+bash docs/check.sh                  # OpenAPI 3.1 lint (Redocly CLI, pinned)
 mvn -B -ntp verify "$@"

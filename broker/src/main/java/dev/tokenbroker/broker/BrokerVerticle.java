@@ -7,15 +7,19 @@ import dev.tokenbroker.broker.api.http.HttpApi;
 import dev.tokenbroker.broker.api.http.LocalRequestGuard;
 import dev.tokenbroker.broker.api.http.Readiness;
 import dev.tokenbroker.broker.api.http.UnixSocketFile;
+import dev.tokenbroker.broker.api.http.oauth.OAuthEndpoint;
+import dev.tokenbroker.broker.api.proxy.TokenProxy;
 import dev.tokenbroker.broker.config.BrokerOptions;
 import dev.tokenbroker.broker.config.IdpOptions;
 import dev.tokenbroker.broker.config.ManagementOptions;
+import dev.tokenbroker.broker.config.ProxyOptions;
 import dev.tokenbroker.broker.config.TokenEntryOptions;
 import dev.tokenbroker.broker.idp.IdpException;
 import dev.tokenbroker.broker.idp.NamedIdpClients;
 import dev.tokenbroker.broker.metrics.BrokerMetrics;
 import dev.tokenbroker.broker.token.AccessPolicy;
 import dev.tokenbroker.broker.token.CacheListener;
+import dev.tokenbroker.broker.token.CallerPolicy;
 import dev.tokenbroker.broker.token.Token;
 import dev.tokenbroker.broker.token.TokenCache;
 import dev.tokenbroker.broker.token.TokenKey;
@@ -59,8 +63,10 @@ public final class BrokerVerticle extends VerticleBase {
   private HttpServer unixServer;
   private HttpServer managementServer;
   private final List<HttpServer> tokenServers = new ArrayList<>();
+  private final List<TokenProxy> proxies = new ArrayList<>();
   private Readiness readiness;
   private RejectionLog rejections;
+  private CallerPolicy callers;
 
   /**
    * @param periodicTick false in tests that drive {@link TokenCache#tick()} themselves with a fake
@@ -138,21 +144,37 @@ public final class BrokerVerticle extends VerticleBase {
     eventBusApi = new EventBusApi(vertx, cache, policy, metrics, clock);
     readiness = new Readiness(cache, idps, clock);
     boolean management = options.management() != null;
+    // Bound to a loopback address, no other host can connect: the per-request peer check would
+    // only repeat what the socket already guarantees.
+    LocalRequestGuard tokenGuard =
+        new LocalRequestGuard(
+            options.http().allowNonLoopbackClients()
+                || Loopback.isLoopbackHost(options.http().host()));
     HttpApi tokenApi =
         new HttpApi(
             vertx,
             cache,
             policy,
-            // Bound to a loopback address, no other host can connect: the per-request peer check
-            // would only repeat what the socket already guarantees.
-            new LocalRequestGuard(
-                options.http().allowNonLoopbackClients()
-                    || Loopback.isLoopbackHost(options.http().host())),
+            tokenGuard,
             readiness,
             metrics,
             dashboard,
             clock,
             management ? HttpApi.Role.TOKEN : HttpApi.Role.ALL);
+    callers = new CallerPolicy(vertx, options.localClients(), policy);
+    if (callers.enabled()) {
+      tokenApi.callers(callers, options.http().requireCallerAuth());
+      OAuthEndpoint.mount(tokenApi.router(), cache, callers, tokenGuard, metrics, clock);
+      LOG.info(
+          "drop-in token endpoint "
+              + OAuthEndpoint.TOKEN_PATH
+              + " on for "
+              + options.localClients().size()
+              + " local client(s)"
+              + (options.http().requireCallerAuth()
+                  ? "; GET /v1/token requires their credentials"
+                  : ""));
+    }
     List<TokenKey> prefetch = policy.prefetchKeys();
     rejections = RejectionLog.create("dev.tokenbroker.broker.http", metrics::rejected);
     // Input failures (undecodable bodies, connections broken mid-body) are the client's: counted,
@@ -171,6 +193,7 @@ public final class BrokerVerticle extends VerticleBase {
             })
         .compose(v -> listenUnixSocket(tokenApi))
         .compose(v -> management ? listenManagement(policy) : Future.succeededFuture())
+        .compose(v -> listenProxies(policy))
         .compose(v -> eventBusApi.startBridge(options.tcpBridge()))
         .onSuccess(
             port -> {
@@ -293,6 +316,40 @@ public final class BrokerVerticle extends VerticleBase {
             });
   }
 
+  /** One token-injecting proxy per {@code proxies} entry, one after the other. */
+  private Future<Void> listenProxies(AccessPolicy policy) {
+    Future<Void> chain = Future.succeededFuture();
+    for (ProxyOptions p : options.proxies()) {
+      // Validated against tokens at load time; resolve() gives the same canonical key as
+      // GET /v1/token?audience=...&scope=..., so both share one cache entry.
+      TokenKey key =
+          policy.resolve(
+              p.audience(), p.scopes().isEmpty() ? null : String.join(" ", p.scopes()), p.client());
+      TokenProxy proxy = TokenProxy.create(vertx, p, key, cache, metrics, rejections);
+      proxies.add(proxy);
+      chain =
+          chain
+              .compose(v -> proxy.listen())
+              .map(
+                  port -> {
+                    LOG.info(
+                        "proxy "
+                            + p.name()
+                            + " listening on http://"
+                            + p.host()
+                            + ":"
+                            + port
+                            + " -> "
+                            + p.upstream()
+                            + " (token for "
+                            + key
+                            + ")");
+                    return null;
+                  });
+    }
+    return chain;
+  }
+
   /**
    * The graceful part of a stop (SIGTERM): readiness turns 503 at once; the token listeners stop
    * accepting connections and answer the requests in flight, for up to {@code timeoutMillis}; then
@@ -311,6 +368,9 @@ public final class BrokerVerticle extends VerticleBase {
           List<Future<Void>> closing = new ArrayList<>();
           for (HttpServer s : tokenServers) {
             closing.add(s.shutdown(timeoutMillis, TimeUnit.MILLISECONDS));
+          }
+          for (TokenProxy p : proxies) {
+            closing.add(p.shutdown(timeoutMillis));
           }
           Future.join(closing)
               .transform(
@@ -331,6 +391,9 @@ public final class BrokerVerticle extends VerticleBase {
   public Future<?> stop() {
     if (cache != null) {
       cache.stop();
+    }
+    if (callers != null) {
+      callers.close();
     }
     if (dashboard != null) {
       dashboard.close();
@@ -355,6 +418,9 @@ public final class BrokerVerticle extends VerticleBase {
                             return null;
                           })));
     }
+    for (TokenProxy p : proxies) {
+      closing.add(p.close());
+    }
     if (eventBusApi != null) {
       closing.add(eventBusApi.close());
     }
@@ -371,6 +437,16 @@ public final class BrokerVerticle extends VerticleBase {
   /** The management listener's port, or -1 without one. */
   public int actualManagementPort() {
     return managementServer == null ? -1 : managementServer.actualPort();
+  }
+
+  /** The bound port of proxy {@code name} ({@code proxies[].name}), or -1 without one. */
+  public int actualProxyPort(String name) {
+    for (TokenProxy p : proxies) {
+      if (p.name().equals(name)) {
+        return p.actualPort();
+      }
+    }
+    return -1;
   }
 
   public BrokerMetrics metrics() {

@@ -50,7 +50,7 @@ final class KeycloakServer implements ExtensionContext.Store.CloseableResource {
 
   // 20-50 s on an idle 2-core machine; several minutes when it is shared with other builds.
   private static final Duration READY_DEADLINE =
-      Duration.ofSeconds(Long.getLong("e2e.keycloak.readySeconds", 300));
+      Duration.ofSeconds(Long.getLong("e2e.keycloak.readySeconds", 420));
   private static final Duration POLL_INTERVAL = Duration.ofMillis(250);
   private static final Duration STOP_GRACE = Duration.ofSeconds(20);
   private static final String ADMIN_USER = "admin";

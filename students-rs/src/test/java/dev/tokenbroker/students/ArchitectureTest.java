@@ -1,18 +1,9 @@
 package dev.tokenbroker.students;
 
-import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
-import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
-import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
-import com.tngtech.archunit.core.importer.ClassFileImporter;
-import com.tngtech.archunit.core.importer.ImportOption;
-import com.tngtech.archunit.lang.ArchCondition;
-import com.tngtech.archunit.lang.ConditionEvents;
-import com.tngtech.archunit.lang.SimpleConditionEvent;
-import com.tngtech.archunit.library.dependencies.SliceAssignment;
-import com.tngtech.archunit.library.dependencies.SliceIdentifier;
+import dev.tokenbroker.testing.ArchRules;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,33 +17,11 @@ class ArchitectureTest {
 
   static final String ROOT = "dev.tokenbroker.students";
 
-  static final JavaClasses MAIN =
-      new ClassFileImporter()
-          .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-          .importPackages(ROOT);
+  static final JavaClasses MAIN = ArchRules.mainClasses(ROOT);
 
   @Test
   void noPackageCycles() {
-    slices().assignedFrom(packagesWithTheirImpl()).should().beFreeOfCycles().check(MAIN);
-  }
-
-  /** One slice per package, its {@code impl} included (the {@code static create} factories). */
-  static SliceAssignment packagesWithTheirImpl() {
-    return new SliceAssignment() {
-      @Override
-      public SliceIdentifier getIdentifierOf(JavaClass c) {
-        String pkg = c.getPackageName();
-        if (!pkg.equals(ROOT) && !pkg.startsWith(ROOT + ".")) {
-          return SliceIdentifier.ignore();
-        }
-        return SliceIdentifier.of(pkg.endsWith(".impl") ? pkg.substring(0, pkg.length() - 5) : pkg);
-      }
-
-      @Override
-      public String getDescription() {
-        return "packages of " + ROOT + " (each with its impl package)";
-      }
-    };
+    ArchRules.noPackageCycles(ROOT).check(MAIN);
   }
 
   @Test
@@ -71,13 +40,7 @@ class ArchitectureTest {
         .dependOnClassesThat()
         .resideInAnyPackage("..students.api..", "..students.metrics..")
         .check(MAIN);
-    noClasses()
-        .that()
-        .resideOutsideOfPackage(ROOT)
-        .should()
-        .dependOnClassesThat()
-        .resideInAPackage(ROOT)
-        .check(MAIN);
+    ArchRules.rootPackageUsedByNothing(ROOT).check(MAIN);
   }
 
   @Test
@@ -93,21 +56,6 @@ class ArchitectureTest {
 
   @Test
   void implPackagesAreUsedOnlyByTheirParentPackage() {
-    classes()
-        .that()
-        .resideInAPackage("..impl..")
-        .should(
-            new ArchCondition<>("be used only from their parent package") {
-              @Override
-              public void check(JavaClass target, ConditionEvents events) {
-                String pkg = target.getPackageName();
-                String parent = pkg.substring(0, pkg.lastIndexOf(".impl"));
-                target.getDirectDependenciesToSelf().stream()
-                    .filter(d -> !d.getOriginClass().getPackageName().equals(parent))
-                    .filter(d -> !d.getOriginClass().getPackageName().startsWith(parent + ".impl"))
-                    .forEach(d -> events.add(SimpleConditionEvent.violated(d, d.getDescription())));
-              }
-            })
-        .check(MAIN);
+    ArchRules.implPackagesUsedOnlyByTheirParent().check(MAIN);
   }
 }

@@ -30,6 +30,8 @@ public final class BrokerOptions {
   private final RetryOptions retry;
   private final ManagementOptions management;
   private final ShutdownOptions shutdown;
+  private final List<ProxyOptions> proxies;
+  private final List<LocalClientOptions> localClients;
 
   public BrokerOptions(JsonObject json) {
     ConfigReader r = new ConfigReader("", json);
@@ -43,7 +45,9 @@ public final class BrokerOptions {
             "cache",
             "retry",
             "management",
-            "shutdown"));
+            "shutdown",
+            "proxies",
+            "localClients"));
     this.idp = r.has("idp") ? new IdpOptions(r.object("idp")) : null;
     this.clients = clients(json, idp);
     this.http = new HttpOptions(r.object("http"));
@@ -80,6 +84,7 @@ public final class BrokerOptions {
       throw new ConfigException("tokens", "at least one entry is required");
     }
     this.tokens = List.copyOf(entries);
+    this.localClients = LocalClientOptions.readAll(r, tokens, http);
     this.cache = new CacheOptions(r.object("cache"));
     this.retry = new RetryOptions(r.object("retry"));
     long prefetched = tokens.stream().filter(TokenEntryOptions::prefetch).count();
@@ -87,6 +92,7 @@ public final class BrokerOptions {
       throw new ConfigException(
           "cache.maxKeys", "smaller than the number of prefetched tokens (" + prefetched + ")");
     }
+    this.proxies = readProxies(r);
   }
 
   /**
@@ -127,6 +133,34 @@ public final class BrokerOptions {
       throw new ConfigException("idp", "required (or at least one entry in clients)");
     }
     return Collections.unmodifiableMap(out);
+  }
+
+  /** {@code proxies}: each allowed by {@code tokens}, on its own port, with a unique name. */
+  private List<ProxyOptions> readProxies(ConfigReader r) {
+    List<ProxyOptions> out = new ArrayList<>();
+    Set<String> names = new HashSet<>();
+    Set<Integer> ports = new HashSet<>();
+    if (http.tcpEnabled() && http.port() != 0) {
+      ports.add(http.port());
+    }
+    if (management != null && management.port() != 0) {
+      ports.add(management.port());
+    }
+    for (ConfigReader p : r.objects("proxies")) {
+      ProxyOptions proxy = new ProxyOptions(p);
+      proxy.requireAllowedBy(tokens);
+      if (proxy.client() != null && !clients.containsKey(proxy.client())) {
+        throw new ConfigException(p.path("client"), "no such client");
+      }
+      if (!names.add(proxy.name())) {
+        throw new ConfigException(p.path("name"), "duplicate proxy name");
+      }
+      if (proxy.port() != 0 && !ports.add(proxy.port())) {
+        throw new ConfigException(p.path("port"), "already used by another listener");
+      }
+      out.add(proxy);
+    }
+    return List.copyOf(out);
   }
 
   /** Loads and validates a YAML file, interpolating {@code ${VAR}} from {@code env}. */
@@ -178,6 +212,16 @@ public final class BrokerOptions {
     return shutdown;
   }
 
+  /** The token-injecting proxies ({@code proxies}); empty when none are configured. */
+  public List<ProxyOptions> proxies() {
+    return proxies;
+  }
+
+  /** The co-located callers' own credentials and policy; empty: the drop-in endpoint is off. */
+  public List<LocalClientOptions> localClients() {
+    return localClients;
+  }
+
   public JsonObject toJson() {
     JsonArray t = new JsonArray();
     tokens.forEach(e -> t.add(e.toJson()));
@@ -190,7 +234,9 @@ public final class BrokerOptions {
         .put("cache", cache.toJson())
         .put("retry", retry.toJson())
         .put("management", management == null ? null : management.toJson())
-        .put("shutdown", shutdown.toJson());
+        .put("shutdown", shutdown.toJson())
+        .put("proxies", new JsonArray(proxies.stream().map(ProxyOptions::toJson).toList()))
+        .put("localClients", new JsonArray(localClients.stream().map(c -> c.toJson()).toList()));
   }
 
   private JsonObject namedClientsJson() {

@@ -22,6 +22,7 @@ public final class HttpOptions {
   public static final int TCP_OFF = -1;
 
   public static final boolean DEFAULT_ALLOW_NON_LOOPBACK_CLIENTS = false;
+  public static final boolean DEFAULT_REQUIRE_CALLER_AUTH = false;
   public static final String DEFAULT_UNIX_SOCKET_MODE = "0660";
 
   /**
@@ -33,6 +34,7 @@ public final class HttpOptions {
   private final String host;
   private final int port;
   private final boolean allowNonLoopbackClients;
+  private final boolean requireCallerAuth;
   private final ListenerLimits limits;
   private final Path unixSocket;
   private final String unixSocketMode;
@@ -41,7 +43,13 @@ public final class HttpOptions {
   public HttpOptions(ConfigReader r) {
     r.rejectUnknown(
         Set.of(
-            "host", "port", "allowNonLoopbackClients", "limits", "unixSocket", "unixSocketMode"));
+            "host",
+            "port",
+            "allowNonLoopbackClients",
+            "requireCallerAuth",
+            "limits",
+            "unixSocket",
+            "unixSocketMode"));
     this.host = r.string("host", DEFAULT_HOST);
     if (host.isBlank()) {
       throw new ConfigException(r.path("host"), "must not be empty");
@@ -49,6 +57,7 @@ public final class HttpOptions {
     this.port = (int) r.integer("port", DEFAULT_PORT, TCP_OFF, 65535);
     this.allowNonLoopbackClients =
         r.bool("allowNonLoopbackClients", DEFAULT_ALLOW_NON_LOOPBACK_CLIENTS);
+    this.requireCallerAuth = r.bool("requireCallerAuth", DEFAULT_REQUIRE_CALLER_AUTH);
     this.limits = ListenerLimits.read(r.object("limits"), DEFAULT_MAX_CONNECTIONS);
     String socket = r.string("unixSocket", null);
     if (socket != null && socket.isBlank()) {
@@ -110,6 +119,14 @@ public final class HttpOptions {
     return port != TCP_OFF;
   }
 
+  /**
+   * {@code GET /v1/token} also requires {@code localClients} credentials (HTTP Basic); without it,
+   * credentials are optional there (checked and applied when sent).
+   */
+  public boolean requireCallerAuth() {
+    return requireCallerAuth;
+  }
+
   public boolean allowNonLoopbackClients() {
     return allowNonLoopbackClients;
   }
@@ -133,6 +150,7 @@ public final class HttpOptions {
         .put("host", host)
         .put("port", port)
         .put("allowNonLoopbackClients", allowNonLoopbackClients)
+        .put("requireCallerAuth", requireCallerAuth)
         .put("limits", limits.toJson())
         .put("unixSocket", unixSocket == null ? null : unixSocket.toString())
         .put("unixSocketMode", unixSocketMode);

@@ -38,7 +38,8 @@ import java.util.concurrent.TimeUnit;
  * gauge reads that snapshot, never the cache, whichever thread scrapes the registry.
  *
  * <ul>
- *   <li>{@code token_broker_token_requests_total{api,outcome}}: outcome hit | wait | denied | error
+ *   <li>{@code token_broker_token_requests_total{api,outcome}}: api http | eventbus | oauth,
+ *       outcome hit | wait | denied | error
  *   <li>{@code token_broker_idp_requests_total{client,outcome,status}}
  *   <li>{@code token_broker_idp_request_duration_seconds{client}} (histogram)
  *   <li>{@code token_broker_refreshes_total{client,audience,scope,outcome}}
@@ -49,6 +50,10 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code token_broker_circuit_breaker_state{client,state}} (1 for the client's current state)
  *   <li>{@code token_broker_rejected_requests_total{reason}}: hostile or malformed input (HTTP and
  *       the TCP bridge) refused (reasons are fixed texts from the code, never request data)
+ *   <li>{@code token_broker_proxy_requests_total{proxy,outcome}}: each request to a token-injecting
+ *       proxy, counted once by how it ended ({@link ProxyOutcome})
+ *   <li>{@code token_broker_proxy_upstream_responses_total{proxy,status}}: every upstream answer by
+ *       status class ({@code 2xx} ... {@code 5xx}), the 401 before a retry included
  * </ul>
  */
 public final class BrokerMetrics implements CacheListener {
@@ -56,7 +61,9 @@ public final class BrokerMetrics implements CacheListener {
   /** Where a token request came from. */
   public enum Api {
     HTTP,
-    EVENTBUS
+    EVENTBUS,
+    /** The drop-in RFC 6749 endpoint, {@code POST /oauth/token}. */
+    OAUTH
   }
 
   /** How a token request ended. */
@@ -66,6 +73,22 @@ public final class BrokerMetrics implements CacheListener {
     DENIED,
     ERROR
   }
+
+  /** How a request to a token-injecting proxy ended. */
+  public enum ProxyOutcome {
+    /** The upstream answered (any status) on the first attempt. */
+    FORWARDED,
+    /** The upstream answered 401, the token was invalidated and the retry got this answer. */
+    RETRIED_AFTER_401,
+    /** No valid token could be had: 503, nothing forwarded. */
+    NO_TOKEN,
+    /** The upstream could not be reached or its certificate was refused: 502. */
+    UPSTREAM_FAILED,
+    /** Refused before forwarding (CONNECT, a target that is not a path): 4xx. */
+    REFUSED
+  }
+
+  private static final String[] STATUS_CLASSES = {"1xx", "2xx", "3xx", "4xx", "5xx"};
 
   private final PrometheusMeterRegistry registry;
   private final Clock clock;
@@ -166,6 +189,40 @@ public final class BrokerMetrics implements CacheListener {
 
   public void request(Api api, Outcome outcome) {
     requests[api.ordinal()][outcome.ordinal()].increment();
+  }
+
+  /** Registers the meters of proxy {@code proxy} at 0, so they are exported before any request. */
+  public void registerProxy(String proxy) {
+    for (ProxyOutcome o : ProxyOutcome.values()) {
+      proxyCounter(proxy, o);
+    }
+    for (String c : STATUS_CLASSES) {
+      upstreamCounter(proxy, c);
+    }
+  }
+
+  public void proxyRequest(String proxy, ProxyOutcome outcome) {
+    proxyCounter(proxy, outcome).increment();
+  }
+
+  /** Counts one upstream answer of proxy {@code proxy} by its status class. */
+  public void proxyUpstreamStatus(String proxy, int status) {
+    int c = status / 100;
+    upstreamCounter(proxy, c >= 1 && c <= 5 ? STATUS_CLASSES[c - 1] : "5xx").increment();
+  }
+
+  private Counter proxyCounter(String proxy, ProxyOutcome outcome) {
+    return Counter.builder("token_broker_proxy_requests")
+        .description("Requests to a token-injecting proxy by how they ended")
+        .tags("proxy", proxy, "outcome", lower(outcome))
+        .register(registry);
+  }
+
+  private Counter upstreamCounter(String proxy, String statusClass) {
+    return Counter.builder("token_broker_proxy_upstream_responses")
+        .description("Upstream answers to a token-injecting proxy by status class")
+        .tags("proxy", proxy, "status", statusClass)
+        .register(registry);
   }
 
   public PrometheusMeterRegistry registry() {

@@ -52,8 +52,17 @@ public final class RejectionLog {
 
   /** Counts one rejection; logs it unless one of the same reason was logged within the interval. */
   public void reject(String reason, String detail) {
+    reject(reason, reason, detail);
+  }
+
+  /**
+   * Counts one rejection under {@code reason}; logs it unless one of the same {@code kind} (a finer
+   * fixed text, such as the frame problem behind a {@code bridge_malformed_frame}) was logged
+   * within the interval.
+   */
+  public void reject(String reason, String kind, String detail) {
     counter.accept(reason);
-    Window w = windows.computeIfAbsent(reason, r -> new Window());
+    Window w = windows.computeIfAbsent(kind, r -> new Window());
     long now = nanoTime.getAsLong();
     long last = w.lastLogged.get();
     if (last != Long.MIN_VALUE && now - last < intervalNanos) {

@@ -43,7 +43,7 @@ class ConfigLoaderTest {
         "bad-none-algorithm.yaml      | algorithms: none is not allowed (only asymmetric signatures are accepted)",
         "bad-port-out-of-range.yaml   | http.port: must be between 0 and 65535",
         "bad-port-not-a-number.yaml   | http.port: must be an integer",
-        "bad-limits-head-timeout.yaml | http.limits.headTimeoutSeconds: must be between 1 and 3600",
+        "bad-limits-head-timeout.yaml | http.limits.headTimeoutSeconds: must be between 1 and 3600, was 0",
         "bad-undefined-env-var.yaml   | audience: environment variable STUDENTS_AUDIENCE_UNSET is not set",
         "bad-jwks-max-below-min.yaml  | jwks.maxCacheSeconds: must be >= jwks.minRefreshSeconds",
         "bad-issuer-not-url.yaml      | issuer: must be an absolute http(s) URL",

@@ -14,6 +14,9 @@ public final class ApiResponses {
   static final CharSequence X_CONTENT_TYPE_OPTIONS =
       HttpHeaders.createOptimized("X-Content-Type-Options");
 
+  /** The challenge sent with every 401 ({@code invalid_client}): local client credentials. */
+  public static final String BASIC_CHALLENGE = "Basic realm=\"token-broker\", charset=\"UTF-8\"";
+
   private ApiResponses() {}
 
   /** {@code {"error","error_description"}} (+ {@code idp_error}), with Retry-After on 503. */
@@ -25,6 +28,9 @@ public final class ApiResponses {
         new JsonObject().put("error", f.error()).put("error_description", f.description());
     if (f.idpError() != null) {
       body.put("idp_error", f.idpError());
+    }
+    if (f.status() == 401) {
+      resp.putHeader(io.netty.handler.codec.http.HttpHeaderNames.WWW_AUTHENTICATE, BASIC_CHALLENGE);
     }
     if (f.retryAfterSeconds() > 0) {
       resp.putHeader(HttpHeaders.RETRY_AFTER, Long.toString(f.retryAfterSeconds()));

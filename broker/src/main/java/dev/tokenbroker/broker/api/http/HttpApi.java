@@ -4,6 +4,7 @@ import dev.tokenbroker.broker.metrics.BrokerMetrics;
 import dev.tokenbroker.broker.metrics.BrokerMetrics.Api;
 import dev.tokenbroker.broker.metrics.BrokerMetrics.Outcome;
 import dev.tokenbroker.broker.token.AccessPolicy;
+import dev.tokenbroker.broker.token.CallerPolicy;
 import dev.tokenbroker.broker.token.Token;
 import dev.tokenbroker.broker.token.TokenCache;
 import dev.tokenbroker.broker.token.TokenFailure;
@@ -65,6 +66,8 @@ public final class HttpApi implements Handler<HttpServerRequest> {
   private final Router router;
   private final Map<String, TokenKey> resolved = new HashMap<>();
   private final boolean servesToken;
+  private CallerPolicy callers;
+  private boolean requireCallerAuth;
 
   public HttpApi(
       Vertx vertx,
@@ -134,6 +137,18 @@ public final class HttpApi implements Handler<HttpServerRequest> {
     router.errorHandler(500, rc -> fail(rc, 500, "server_error", "internal error"));
   }
 
+  /**
+   * Caller identity on {@code GET /v1/token}: with {@code callers}, an {@code Authorization: Basic}
+   * header is checked against {@code localClients} and the caller's {@code allow} list narrows what
+   * it may have; with {@code required}, a request without valid credentials is refused ({@code
+   * invalid_client}, 401). Call before the listener starts.
+   */
+  public HttpApi callers(CallerPolicy callers, boolean required) {
+    this.callers = callers != null && callers.enabled() ? callers : null;
+    this.requireCallerAuth = required && this.callers != null;
+    return this;
+  }
+
   /** The router for everything but the hot path (failure handlers are mounted on it). */
   public Router router() {
     return router;
@@ -163,7 +178,8 @@ public final class HttpApi implements Handler<HttpServerRequest> {
     }
     TokenKey key;
     try {
-      key = resolve(req);
+      CallerPolicy.Caller caller = callers == null ? null : caller(req);
+      key = caller == null ? resolve(req) : resolve(req, caller);
     } catch (TokenFailure f) {
       metrics.request(Api.HTTP, Outcome.DENIED);
       ApiResponses.fail(resp, f);
@@ -225,6 +241,38 @@ public final class HttpApi implements Handler<HttpServerRequest> {
     }
     resolved.put(query, key);
     return key;
+  }
+
+  /** The authenticated caller, null when anonymous calls are allowed and none is named. */
+  private CallerPolicy.Caller caller(HttpServerRequest req) {
+    CallerPolicy.Credentials credentials =
+        CallerPolicy.basic(req.headers().get(HttpHeaders.AUTHORIZATION));
+    if (credentials == null) {
+      if (requireCallerAuth) {
+        throw CallerPolicy.invalidClient("client credentials (HTTP Basic) are required");
+      }
+      return null;
+    }
+    CallerPolicy.Caller caller = callers.authenticate(credentials);
+    if (caller == null) {
+      throw CallerPolicy.invalidClient("unknown client or wrong secret");
+    }
+    return caller;
+  }
+
+  /** A caller's request: its allow list applies, so the per-query resolution map is bypassed. */
+  private TokenKey resolve(HttpServerRequest req, CallerPolicy.Caller caller) {
+    String query = req.query();
+    if (query != null && query.length() > MAX_QUERY_LENGTH) {
+      throw TokenFailure.badRequest("query string longer than " + MAX_QUERY_LENGTH + " characters");
+    }
+    MultiMap params;
+    try {
+      params = req.params();
+    } catch (RuntimeException e) {
+      throw TokenFailure.badRequest("malformed query string");
+    }
+    return caller.resolve(single(params, "audience"), single(params, "scope"));
   }
 
   private static String single(MultiMap params, String name) {

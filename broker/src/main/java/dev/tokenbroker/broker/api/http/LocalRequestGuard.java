@@ -82,6 +82,21 @@ public final class LocalRequestGuard {
     if (!"true".equals(h.get(HEADER_NAME))) {
       return MISSING_HEADER;
     }
+    return checkHostAndProxy(req, h);
+  }
+
+  /**
+   * {@link #check} without the {@code Token-Broker-Request} header: for the drop-in {@code POST
+   * /oauth/token}, whose caller secret is its SSRF defence. Peer, proxy-sign and Host rules hold.
+   */
+  public TokenFailure checkWithoutHeader(HttpServerRequest req) {
+    if (!allowNonLoopbackClients && !isLoopback(req.remoteAddress())) {
+      return REMOTE;
+    }
+    return checkHostAndProxy(req, req.headers());
+  }
+
+  private static TokenFailure checkHostAndProxy(HttpServerRequest req, MultiMap h) {
     int hosts = scanHeaders(h);
     if (hosts < 0) {
       return PROXIED;
@@ -89,17 +104,9 @@ public final class LocalRequestGuard {
     if (hosts > 1) {
       return DUPLICATE_HOST;
     }
-    String uri = req.uri();
-    HostAndPort authority;
-    if (isAbsoluteForm(uri)) {
-      String target = targetAuthority(uri);
-      String host = h.get(HttpHeaders.HOST);
-      if (host != null && !host.equalsIgnoreCase(target)) {
-        return HOST_MISMATCH;
-      }
-      authority = HostAndPort.parseAuthority(target, -1);
-    } else {
-      authority = req.authority();
+    HostAndPort authority = namedAuthority(req, h);
+    if (authority == MISMATCH) {
+      return HOST_MISMATCH;
     }
     if (authority == null || !isLoopbackName(authority.host())) {
       return BAD_HOST;
@@ -119,19 +126,29 @@ public final class LocalRequestGuard {
     if (h.getAll(HttpHeaders.HOST).size() > 1) {
       return false;
     }
+    HostAndPort authority = namedAuthority(req, h);
+    return authority != null && authority != MISMATCH && isLoopbackName(authority.host());
+  }
+
+  /** {@link #namedAuthority}'s answer when the {@code Host} field and the target disagree. */
+  private static final HostAndPort MISMATCH = HostAndPort.create("", -1);
+
+  /**
+   * The authority the request really names: an absolute-form target's (RFC 9112 §3.2.2), which the
+   * {@code Host} field, when present, must repeat ({@link #MISMATCH} otherwise), else the {@code
+   * Host} field's; null when there is none.
+   */
+  private static HostAndPort namedAuthority(HttpServerRequest req, MultiMap h) {
     String uri = req.uri();
-    HostAndPort authority;
-    if (isAbsoluteForm(uri)) {
-      String target = targetAuthority(uri);
-      String host = h.get(HttpHeaders.HOST);
-      if (host != null && !host.equalsIgnoreCase(target)) {
-        return false;
-      }
-      authority = HostAndPort.parseAuthority(target, -1);
-    } else {
-      authority = req.authority();
+    if (!isAbsoluteForm(uri)) {
+      return req.authority();
     }
-    return authority != null && isLoopbackName(authority.host());
+    String target = targetAuthority(uri);
+    String host = h.get(HttpHeaders.HOST);
+    if (host != null && !host.equalsIgnoreCase(target)) {
+      return MISMATCH;
+    }
+    return HostAndPort.parseAuthority(target, -1);
   }
 
   /**

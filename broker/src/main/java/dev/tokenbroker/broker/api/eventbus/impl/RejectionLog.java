@@ -32,6 +32,7 @@ final class RejectionLog {
     Kind kind = fault.kind();
     log.reject(
         kind.reason(),
+        kind.code(),
         "TCP bridge: "
             + (kind.closes() ? "closed " : "refused a frame from ")
             + peer
