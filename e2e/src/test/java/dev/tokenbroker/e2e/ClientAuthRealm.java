@@ -13,9 +13,10 @@ import java.net.URI;
  *       #useJwksUrl}. Token audience {@value #STUDENTS_AUDIENCE}.
  *   <li>{@value #CLIENT_SECRET_JWT_CLIENT}: {@code client-secret-jwt}, HS256 only; the secret is
  *       set by the test ({@link #setClientSecret}). Token audience {@value #GRADES_AUDIENCE}.
- *   <li>{@value #TLS_CLIENT}: {@code client-x509}; the certificate's subject DN must be {@value
- *       #TLS_CLIENT_DN}; tokens are certificate-bound ({@code cnf.x5t#S256}). Token audience
- *       {@value #STUDENTS_AUDIENCE}.
+ *   <li>{@value #TLS_CLIENT}: {@code client-x509}; the certificate's subject DN must match the
+ *       regular expression {@code CN=broker-tls-client-auth(?:,.*)?} (the test's certificates have
+ *       {@value #TLS_CLIENT_DN}); tokens are certificate-bound ({@code cnf.x5t#S256}). Token
+ *       audience {@value #STUDENTS_AUDIENCE}.
  * </ul>
  *
  * <p>The realm file cannot know the run's https port, so {@link #configure} sets the realm's {@code
