@@ -2,6 +2,7 @@ package dev.tokenbroker.e2e;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
@@ -14,8 +15,8 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * for another Keycloak.
  *
  * <p>Paths come from system properties that the module's surefire configuration sets: {@code
- * keycloak.home}, {@code realm.file} and {@code e2e.work.dir} (Keycloak's log goes to {@code
- * keycloak.log} there).
+ * keycloak.home}, {@code realm.file}, {@code realm.clientauth.file} and {@code e2e.work.dir}
+ * (Keycloak's log goes to {@code keycloak.log} there, the run's test CA to {@code tls/}).
  *
  * <p>Before a class's tests run, a missing Keycloak distribution (not unpacked under {@code
  * keycloak.home}) is a missing {@link Prerequisites prerequisite}: the class is skipped, or fails
@@ -59,8 +60,9 @@ public final class KeycloakExtension implements BeforeAllCallback, ParameterReso
         return new StartAttempt(
             KeycloakServer.start(
                 requiredPath("keycloak.home"),
-                requiredPath("realm.file"),
-                workDir().resolve("keycloak.log")),
+                List.of(requiredPath("realm.file"), requiredPath("realm.clientauth.file")),
+                workDir().resolve("keycloak.log"),
+                workDir().resolve("tls")),
             null);
       } catch (RuntimeException e) {
         return new StartAttempt(null, e);

@@ -22,13 +22,18 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * A real Keycloak ({@code kc.sh start-dev}, in-memory database) with the {@code demo} realm
- * imported, on free loopback ports. One instance serves the whole test run (see {@link
- * KeycloakExtension}); {@link #close()} stops its whole process tree.
+ * A real Keycloak ({@code kc.sh start-dev}, in-memory database) with the {@code demo} and {@code
+ * clientauth} realms imported, on free loopback ports: plain http for {@code demo} and the admin
+ * API, and https (certificate of a {@link TestPki test CA} generated for the run, client
+ * certificates requested and checked against that CA) for {@code clientauth}, whose frontend URL is
+ * set to the https address once Keycloak is up (see {@link ClientAuthRealm}). One instance serves
+ * the whole test run (see {@link KeycloakExtension}); {@link #close()} stops its whole process
+ * tree.
  *
  * <p>The admin methods block on the calling thread. Call them from the test thread, never from a
  * Vert.x event loop.
@@ -43,7 +48,9 @@ final class KeycloakServer implements ExtensionContext.Store.CloseableResource {
   /** The realm's {@code accessTokenLifespan}. */
   static final Duration TOKEN_LIFESPAN = Duration.ofSeconds(15);
 
-  private static final Duration READY_DEADLINE = Duration.ofSeconds(420);
+  // 20-50 s on an idle 2-core machine; several minutes when it is shared with other builds.
+  private static final Duration READY_DEADLINE =
+      Duration.ofSeconds(Long.getLong("e2e.keycloak.readySeconds", 420));
   private static final Duration POLL_INTERVAL = Duration.ofMillis(250);
   private static final Duration STOP_GRACE = Duration.ofSeconds(20);
   private static final String ADMIN_USER = "admin";
@@ -51,6 +58,8 @@ final class KeycloakServer implements ExtensionContext.Store.CloseableResource {
 
   private final ChildProcess process;
   private final URI baseUri;
+  private final URI httpsBaseUri;
+  private final TestPki pki;
   private final String adminPassword;
   private final String brokerClientSecret;
   private final Path logFile;
@@ -64,12 +73,16 @@ final class KeycloakServer implements ExtensionContext.Store.CloseableResource {
   private KeycloakServer(
       ChildProcess process,
       URI baseUri,
+      URI httpsBaseUri,
+      TestPki pki,
       String adminPassword,
       String brokerClientSecret,
       Path logFile,
       HttpClient http) {
     this.process = process;
     this.baseUri = baseUri;
+    this.httpsBaseUri = httpsBaseUri;
+    this.pki = pki;
     this.adminPassword = adminPassword;
     this.brokerClientSecret = brokerClientSecret;
     this.logFile = logFile;
@@ -77,30 +90,41 @@ final class KeycloakServer implements ExtensionContext.Store.CloseableResource {
   }
 
   /**
-   * Starts Keycloak from the distribution at {@code home}, imports {@code realmFile}, and returns
-   * once the realm's discovery document answers. Keycloak's output goes to {@code logFile}.
+   * Starts Keycloak from the distribution at {@code home}, imports {@code realmFiles}, and returns
+   * once the demo realm's discovery document answers and the {@code clientauth} realm has its https
+   * frontend URL. Keycloak's output goes to {@code logFile}; the test CA is generated into {@code
+   * tlsDir}.
    */
-  static KeycloakServer start(Path home, Path realmFile, Path logFile) {
+  static KeycloakServer start(Path home, List<Path> realmFiles, Path logFile, Path tlsDir) {
     Path kcSh = home.resolve("bin/kc.sh");
     if (!Files.isRegularFile(kcSh)) {
       throw new IllegalStateException(
           kcSh + " not found: run `mvn -B -pl e2e -am process-test-resources` to unpack Keycloak");
     }
-    if (!Files.isRegularFile(realmFile)) {
-      throw new IllegalStateException("realm file not found: " + realmFile);
+    for (Path realmFile : realmFiles) {
+      if (!Files.isRegularFile(realmFile)) {
+        throw new IllegalStateException("realm file not found: " + realmFile);
+      }
     }
     try {
       Path importDir = Files.createDirectories(home.resolve("data/import"));
-      Files.copy(
-          realmFile, importDir.resolve("realm-demo.json"), StandardCopyOption.REPLACE_EXISTING);
+      for (Path realmFile : realmFiles) {
+        Files.copy(
+            realmFile,
+            importDir.resolve(realmFile.getFileName()),
+            StandardCopyOption.REPLACE_EXISTING);
+      }
       Files.createDirectories(logFile.getParent());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    TestPki pki = TestPki.create(tlsDir);
 
     int httpPort = freePort();
+    int httpsPort = freePort();
     int managementPort = freePort();
     URI baseUri = URI.create("http://127.0.0.1:" + httpPort);
+    URI httpsBaseUri = URI.create("https://127.0.0.1:" + httpsPort);
     String adminPassword = randomSecret();
     String clientSecret = randomSecret();
 
@@ -118,7 +142,17 @@ final class KeycloakServer implements ExtensionContext.Store.CloseableResource {
                     "--hostname=" + baseUri,
                     "--http-management-port=" + managementPort,
                     "--db=dev-mem",
-                    "--import-realm"))
+                    "--import-realm",
+                    // https for the clientauth realm; Keycloak checks client certificates itself.
+                    "--https-port=" + httpsPort,
+                    "--https-certificate-file=" + pki.server().certFile(),
+                    "--https-certificate-key-file=" + pki.server().keyFile(),
+                    "--https-client-auth=request",
+                    "--https-trust-store-file=" + pki.trustStore(),
+                    "--https-trust-store-password=" + pki.trustStorePassword(),
+                    // A client's JWKS (jwks.url) is fetched again for an unknown kid at most
+                    // once per this many seconds (default 10): a rotated key is found at once.
+                    "--spi-public-key-storage-infinispan-min-time-between-requests=1"))
             .directory(home)
             .log(logFile)
             // Whatever KC_* the developer has exported must not reconfigure the test server.
@@ -139,9 +173,11 @@ final class KeycloakServer implements ExtensionContext.Store.CloseableResource {
             .closeGrace(STOP_GRACE)
             .start();
     KeycloakServer server =
-        new KeycloakServer(process, baseUri, adminPassword, clientSecret, logFile, http);
+        new KeycloakServer(
+            process, baseUri, httpsBaseUri, pki, adminPassword, clientSecret, logFile, http);
     try {
       server.awaitReady(started);
+      ClientAuthRealm.configure(server);
     } catch (RuntimeException | Error e) {
       server.close();
       throw e;
@@ -181,6 +217,26 @@ final class KeycloakServer implements ExtensionContext.Store.CloseableResource {
   /** {@code http://127.0.0.1:PORT/realms/demo}, fixed by {@code --hostname}. */
   String issuer() {
     return baseUri + "/realms/" + REALM;
+  }
+
+  /** {@code http://127.0.0.1:PORT}: the demo realm and the admin API. */
+  URI baseUri() {
+    return baseUri;
+  }
+
+  /** {@code https://127.0.0.1:PORT}, certificate from {@link #pki()}: the clientauth realm. */
+  URI httpsBaseUri() {
+    return httpsBaseUri;
+  }
+
+  /** The run's test CA: Keycloak's server certificate, and client certificates on demand. */
+  TestPki pki() {
+    return pki;
+  }
+
+  /** The {@code clientauth} realm (private_key_jwt, client_secret_jwt, X.509 clients). */
+  ClientAuthRealm clientAuth() {
+    return new ClientAuthRealm(this);
   }
 
   /** The realm's discovery document as fetched when Keycloak became ready. */
@@ -234,20 +290,52 @@ final class KeycloakServer implements ExtensionContext.Store.CloseableResource {
 
   /** Replaces the secret of the confidential client {@code clientId} in the demo realm. */
   void setClientSecret(String clientId, String secret) {
+    updateClient(REALM, clientId, client -> client.put("secret", secret));
+  }
+
+  /**
+   * Reads the representation of {@code clientId} in {@code realm}, lets {@code change} modify it,
+   * and writes it back ({@code PUT /admin/realms/REALM/clients/ID}).
+   */
+  void updateClient(String realm, String clientId, Consumer<JsonObject> change) {
     String token = adminToken();
     String query = "clients?clientId=" + URLEncoder.encode(clientId, StandardCharsets.UTF_8);
-    JsonArray found = new JsonArray(send(admin(token, query).GET(), 200).body());
+    JsonArray found = new JsonArray(send(admin(token, realm, query).GET(), 200).body());
     if (found.size() != 1) {
-      throw new IllegalStateException("client " + clientId + " not found in realm " + REALM);
+      throw new IllegalStateException("client " + clientId + " not found in realm " + realm);
     }
     String id = found.getJsonObject(0).getString("id");
-    JsonObject client = new JsonObject(send(admin(token, "clients/" + id).GET(), 200).body());
-    client.put("secret", secret);
+    JsonObject client =
+        new JsonObject(send(admin(token, realm, "clients/" + id).GET(), 200).body());
+    change.accept(client);
     send(
-        admin(token, "clients/" + id)
+        admin(token, realm, "clients/" + id)
             .header("Content-Type", "application/json")
             .PUT(HttpRequest.BodyPublishers.ofString(client.encode())),
         204);
+  }
+
+  /** Like {@link #updateClient} for the realm itself ({@code PUT /admin/realms/REALM}). */
+  void updateRealm(String realm, Consumer<JsonObject> change) {
+    String token = adminToken();
+    HttpRequest.Builder get =
+        HttpRequest.newBuilder(baseUri.resolve("/admin/realms/" + realm))
+            .header("Authorization", "Bearer " + token);
+    JsonObject representation = new JsonObject(send(get.GET(), 200).body());
+    change.accept(representation);
+    send(
+        HttpRequest.newBuilder(baseUri.resolve("/admin/realms/" + realm))
+            .header("Authorization", "Bearer " + token)
+            .header("Content-Type", "application/json")
+            .PUT(HttpRequest.BodyPublishers.ofString(representation.encode())),
+        204);
+  }
+
+  /**
+   * {@code GET} of an unauthenticated URL of this Keycloak over http, e.g. a discovery document.
+   */
+  JsonObject getJson(URI uri) {
+    return new JsonObject(send(HttpRequest.newBuilder(uri).GET(), 200).body());
   }
 
   /**
@@ -318,7 +406,11 @@ final class KeycloakServer implements ExtensionContext.Store.CloseableResource {
   }
 
   private HttpRequest.Builder admin(String adminToken, String path) {
-    return HttpRequest.newBuilder(baseUri.resolve("/admin/realms/" + REALM + "/" + path))
+    return admin(adminToken, REALM, path);
+  }
+
+  private HttpRequest.Builder admin(String adminToken, String realm, String path) {
+    return HttpRequest.newBuilder(baseUri.resolve("/admin/realms/" + realm + "/" + path))
         .header("Authorization", "Bearer " + adminToken);
   }
 
