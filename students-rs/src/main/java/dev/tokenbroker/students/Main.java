@@ -1,6 +1,7 @@
 package dev.tokenbroker.students;
 
 import dev.tokenbroker.common.config.ConfigException;
+import dev.tokenbroker.common.launch.ServiceStart;
 import dev.tokenbroker.common.log.JsonLogging;
 import dev.tokenbroker.common.log.ShutdownHook;
 import dev.tokenbroker.students.config.StudentsOptions;
@@ -16,7 +17,6 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.logging.Logger;
 
 /**
@@ -47,7 +47,7 @@ public final class Main {
    * Vert.x threads keep the JVM alive), or the exit status.
    */
   static int start(String[] args, Map<String, String> env, PrintStream err) {
-    Path config = configPath(args);
+    Path config = ServiceStart.configPath(args);
     if (config == null) {
       err.println("usage: java -jar students-rs.jar --config PATH");
       return 2;
@@ -63,20 +63,10 @@ public final class Main {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Vertx vertx = vertxWithMetrics(registry);
     ShutdownHook.install(vertx, "students-shutdown");
-    try {
-      vertx
-          .deployVerticle(
-              new StudentsVerticle(options, Clock.systemUTC(), StudentsMetrics.create(registry)))
-          .toCompletionStage()
-          .toCompletableFuture()
-          .get();
-      return 0;
-    } catch (ExecutionException | InterruptedException e) {
-      Throwable cause = e.getCause() == null ? e : e.getCause();
-      LOG.severe("start failed: " + cause);
-      vertx.close();
-      return 1;
-    }
+    return ServiceStart.deploy(
+        vertx,
+        new StudentsVerticle(options, Clock.systemUTC(), StudentsMetrics.create(registry)),
+        LOG);
   }
 
   /**
@@ -93,18 +83,6 @@ public final class Main {
         .with(new VertxOptions().setMetricsOptions(metrics))
         .withMetrics(new MicrometerMetricsFactory(registry))
         .build();
-  }
-
-  private static Path configPath(String[] args) {
-    for (int i = 0; i < args.length; i++) {
-      if (args[i].equals("--config") && i + 1 < args.length) {
-        return Path.of(args[i + 1]);
-      }
-      if (args[i].startsWith("--config=")) {
-        return Path.of(args[i].substring("--config=".length()));
-      }
-    }
-    return null;
   }
 
   /** What was configured, without anything secret (there are no secrets in this config). */

@@ -2,13 +2,13 @@ package dev.tokenbroker.caller;
 
 import dev.tokenbroker.caller.config.CallerOptions;
 import dev.tokenbroker.common.config.ConfigException;
+import dev.tokenbroker.common.launch.ServiceStart;
 import dev.tokenbroker.common.log.JsonLogging;
 import dev.tokenbroker.common.log.ShutdownHook;
 import io.vertx.core.Vertx;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.logging.Logger;
 
 /**
@@ -31,7 +31,7 @@ public final class Main {
   }
 
   static int start(String[] args, Map<String, String> env, PrintStream err) {
-    Path config = configPath(args);
+    Path config = ServiceStart.configPath(args);
     if (config == null) {
       err.println("usage: java -jar caller.jar --config PATH");
       return 2;
@@ -46,30 +46,6 @@ public final class Main {
     LOG.info("config loaded from " + config + ": " + options);
     Vertx vertx = Vertx.vertx();
     ShutdownHook.install(vertx, "caller-shutdown");
-    try {
-      vertx
-          .deployVerticle(new CallerVerticle(options))
-          .toCompletionStage()
-          .toCompletableFuture()
-          .get();
-      return 0;
-    } catch (ExecutionException | InterruptedException e) {
-      Throwable cause = e.getCause() == null ? e : e.getCause();
-      LOG.severe("start failed: " + cause);
-      vertx.close();
-      return 1;
-    }
-  }
-
-  private static Path configPath(String[] args) {
-    for (int i = 0; i < args.length; i++) {
-      if (args[i].equals("--config") && i + 1 < args.length) {
-        return Path.of(args[i + 1]);
-      }
-      if (args[i].startsWith("--config=")) {
-        return Path.of(args[i].substring("--config=".length()));
-      }
-    }
-    return null;
+    return ServiceStart.deploy(vertx, new CallerVerticle(options), LOG);
   }
 }
