@@ -142,6 +142,7 @@ class ClientAuthE2ETest {
     ClientKey key = ClientKey.generate(algorithm);
     jwks.publish(key);
     int fetchesBefore = jwks.fetches();
+    awaitKeyAccepted(key);
     // RSA keys as PEM (PKCS#8); the EC key as a private JWK without kid (the broker computes the
     // thumbprint from the JWK; a PEM EC key would need idp.keyId).
     Path keyFile =
@@ -244,6 +245,7 @@ class ClientAuthE2ETest {
   void oneBrokerServesTwoAudiencesThroughTwoClients() throws Exception {
     ClientKey key = ClientKey.generate("RS256");
     jwks.publish(key);
+    awaitKeyAccepted(key);
     Path keyFile = writePrivate(testDir.resolve("client-key.pem"), key.privateKeyPem());
     List<String> yaml = new ArrayList<>();
     yaml.addAll(
@@ -297,6 +299,7 @@ class ClientAuthE2ETest {
   void replayedAndExpiredAssertionsAreRefusedAsIdpError() throws Exception {
     ClientKey key = ClientKey.generate("RS256");
     jwks.publish(key);
+    awaitKeyAccepted(key);
     Path keyFile = writePrivate(testDir.resolve("client-key.pem"), key.privateKeyPem());
     AssertionProxy proxy =
         AssertionProxy.start(vertx, realm.tokenEndpoint(), keycloak.pki().caFile())
@@ -400,6 +403,7 @@ class ClientAuthE2ETest {
     ClientKey oldKey = ClientKey.generate("RS256");
     ClientKey newKey = ClientKey.generate("RS256");
     jwks.publish(oldKey);
+    awaitKeyAccepted(oldKey);
     SecretVolume volume =
         SecretVolume.create(
             testDir.resolve("secret-volume"), "client-key.pem", oldKey.privateKeyPem());
@@ -425,6 +429,7 @@ class ClientAuthE2ETest {
       assertEquals(oldKey.kid(), proxy.calls().get(0).broker().kid());
 
       jwks.publish(newKey);
+      awaitKeyAccepted(newKey);
       volume.swap(newKey.privateKeyPem());
       Instant swapped = Instant.now();
 
@@ -577,6 +582,33 @@ class ClientAuthE2ETest {
       throw e;
     }
     return server;
+  }
+
+  /**
+   * Waits until Keycloak accepts an assertion the test signs with {@code key}. Keycloak loads a
+   * client's keys from its {@code jwks.url} on a kid miss, at most once per
+   * min-time-between-requests; a broker refused meanwhile ("Unable to load public key") would wait
+   * its full backoff. So the test waits for Keycloak to know the key before the broker uses it.
+   */
+  private static void awaitKeyAccepted(ClientKey key) throws Exception {
+    Reply accepted =
+        Poll.until(
+                vertx,
+                () -> {
+                  long now = Instant.now().getEpochSecond();
+                  return direct.assertionGrant(
+                      PRIVATE_KEY_JWT_CLIENT,
+                      direct.sign(
+                          key,
+                          DirectClient.claims(
+                              PRIVATE_KEY_JWT_CLIENT, realm.issuer(), now, now + 50)),
+                      null);
+                },
+                r -> r.status() == 200,
+                Duration.ofSeconds(1),
+                Duration.ofSeconds(STEP_SECONDS * 2))
+            .await(STEP_SECONDS * 3, SECONDS);
+    assertEquals(200, accepted.status(), accepted.body());
   }
 
   private static void awaitReady(ChildJvm server) throws Exception {
