@@ -7,18 +7,28 @@
 //      reject them (the validators of step 2 let unknown fields through);
 //   4. the pod spec has what the sidecar needs (README "Deploy on Kubernetes"), cross-checked
 //      with the broker configuration it mounts;
-//   5. self-test: broken copies of the rendered objects (a typo'd field, a wrong type, a bad
-//      quantity, subPath on the secret, no native sidecar, a writable root filesystem, ...)
-//      must each fail the step that should catch them.
+//   5. fleet mode (fleet.mjs) on overlays/fleet and any folder whose broker config turns the
+//      cluster on: cluster.enabled, POD_IP from the downward API, the headless Service that
+//      serviceDns names, the NetworkPolicy on the cluster ports, the cluster secret volume,
+//      raised memory;
+//   6. self-test: broken copies of the rendered objects (a typo'd field, a wrong type, a bad
+//      quantity, subPath on the secret, no native sidecar, a writable root filesystem, a
+//      Service that is not headless, a NetworkPolicy open to every namespace, ...) must each
+//      fail the step that should catch them.
 // Exits 1 on any failure. Usage: node check.mjs  (from deploy/k8s; check.sh runs npm ci first)
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, writeFileSync, existsSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { isDeepStrictEqual } from "node:util";
 import YAML from "yaml";
 import ts from "typescript";
 import { render, RenderError } from "./render.mjs";
+import {
+  BROKER, MEASURED_PEAK_RSS_MIB, brokerConfig, brokerPod, interpolate, mebibytes, mountedDir, parseFlags,
+  portNumber, realMountPath, strings,
+} from "./pod.mjs";
+import { fleetProblems } from "./fleet.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 process.chdir(here);
@@ -28,6 +38,7 @@ const MODELS = {
   v1: "kubernetes-models/v1",
   "apps/v1": "kubernetes-models/apps/v1",
   "policy/v1": "kubernetes-models/policy/v1",
+  "networking.k8s.io/v1": "kubernetes-models/networking.k8s.io/v1",
   "monitoring.coreos.com/v1": "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1",
 };
 
@@ -101,33 +112,6 @@ function typeErrors(entries) {
 }
 
 // ---- 4. what the sidecar pod needs ----
-const BROKER = "token-broker";
-// bench/README.md, flags "sidecar": VmHWM 93.5 MB with 1,001 keys after token-GET and
-// event-bus load (VmRSS max 84.8-85.9 MB under token GETs alone).
-const MEASURED_PEAK_RSS_MIB = 94;
-function parseFlags(cmd) {
-  const size = (v) => { const m = /^(\d+)([kmg])?$/i.exec(v); return m ? Number(m[1]) * ({ k: 1 / 1024, m: 1, g: 1024 }[m[2]?.toLowerCase()] ?? 1 / 1048576) : NaN; };
-  const get = (re) => { const a = cmd.find((x) => re.test(x)); return a ? size(a.replace(re, "")) : NaN; };
-  return { xmx: get(/^-Xmx/), metaspace: get(/^-XX:MaxMetaspaceSize=/) };
-}
-function mebibytes(q) {
-  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|k|M|G)?$/.exec(String(q));
-  if (!m) return NaN;
-  const f = { Ki: 1 / 1024, Mi: 1, Gi: 1024, k: 1000 / 1048576, M: 1e6 / 1048576, G: 1e9 / 1048576 }[m[2]] ?? 1 / 1048576;
-  return Number(m[1]) * f;
-}
-function portNumber(container, port) {
-  if (typeof port === "number") return port;
-  return container.ports?.find((p) => p.name === port)?.containerPort;
-}
-function mountedDir(container, podSpec, file) {
-  // the volume mount whose mountPath holds `file`
-  const m = (container.volumeMounts ?? []).filter((v) => file.startsWith(v.mountPath.replace(/\/?$/, "/")))
-    .sort((a, b) => b.mountPath.length - a.mountPath.length)[0];
-  if (!m) return null;
-  return { mount: m, volume: podSpec.volumes?.find((v) => v.name === m.name) };
-}
-
 export function podProblems(objs) {
   const problems = [];
   const p = (cond, msg) => { if (!cond) problems.push(msg); };
@@ -141,16 +125,29 @@ export function podProblems(objs) {
   p((spec.containers ?? []).length >= 1, "no app container");
 
   // the broker's configuration, from the ConfigMap it mounts
-  const cfgPath = broker.args?.[broker.args.indexOf("--config") + 1] ?? "/etc/token-broker/broker.yaml";
-  const cfgMount = mountedDir(broker, spec, cfgPath);
-  const cmName = cfgMount?.volume?.configMap?.name;
-  const cm = objs.find((o) => o.kind === "ConfigMap" && o.metadata.name === cmName);
+  const { cfgPath, cm, cfg } = brokerConfig(objs, spec, broker);
   p(cm, `broker config ${cfgPath} does not come from a rendered ConfigMap`);
-  const key = cfgMount?.mount.subPath ?? path.relative(cfgMount?.mount.mountPath ?? "/", cfgPath);
-  const cfg = cm?.data?.[key] ? YAML.parse(cm.data[key]) : {};
   const mgmtPort = cfg.management?.port ?? 4007;
   p(cfg.management, "broker config has no management listener (probes and scrapes need one)");
   p(["0.0.0.0", "::"].includes(cfg.management?.host), "management.host must be 0.0.0.0 for the kubelet and Prometheus");
+  // every ${VAR} the broker interpolates is set in its container (or has a default): the broker
+  // refuses to start on an unset variable
+  for (const [at, text] of strings(cfg)) {
+    for (const name of interpolate(text, broker, dep.metadata.namespace).unset) {
+      problems.push(`broker config ${at} uses \${${name}}, which the broker container's env does not set`);
+    }
+  }
+  // no volume mount inside another one of the same container (the inner one would shadow part
+  // of the outer volume, or be created inside it); /var/run is /run in the image
+  for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
+    const ms = (c.volumeMounts ?? []).map((m) => ({ m, real: realMountPath(m.mountPath) }));
+    for (const a of ms) {
+      for (const b of ms) {
+        p(a === b || !b.real.startsWith(a.real + "/"),
+          `${c.name}: volume mount ${b.m.mountPath} (${b.m.name}) lies inside ${a.m.mountPath} (${a.m.name}); /var/run is /run in the image`);
+      }
+    }
+  }
 
   // probes on the management port
   const probe = (name, pathWanted) => {
@@ -230,8 +227,53 @@ export function podProblems(objs) {
   return problems;
 }
 
-// ---- 5. broken copies ----
+// ---- 6. broken copies ----
 const brokerOf = (objs) => objs.find((o) => o.kind === "Deployment").spec.template.spec.initContainers.find((c) => c.name === BROKER);
+const find = (objs, kind, name) => objs.find((o) => o.kind === kind && (!name || o.metadata.name === name));
+const podOf = (objs) => find(objs, "Deployment").spec.template.spec;
+// edit the broker.yaml in the fleet's ConfigMap (the name keeps its hash: only the content matters here)
+const editConfig = (objs, edit) => {
+  const cm = objs.find((o) => o.kind === "ConfigMap" && o.data?.["broker.yaml"]);
+  const cfg = YAML.parse(cm.data["broker.yaml"]);
+  edit(cfg);
+  cm.data["broker.yaml"] = YAML.stringify(cfg);
+};
+const fleetSvc = (o) => find(o, "Service", "token-broker-fleet");
+const fleetPolicy = (o) => find(o, "NetworkPolicy", "token-broker-fleet");
+// [what, the check that must catch it, a word its message must contain, the change] on overlays/fleet
+const FLEET_MUTATIONS = [
+  ["fleet: cluster.enabled false", "fleet", "cluster.enabled", (o) => editConfig(o, (c) => { c.cluster.enabled = false; })],
+  ["fleet: broker.yaml drifted from the base (a token removed)", "fleet", "differs from base/broker.yaml", (o) => editConfig(o, (c) => { c.tokens = []; })],
+  ["fleet: cluster.eventBusPort 0 (random)", "fleet", "fixed port", (o) => editConfig(o, (c) => { c.cluster.eventBusPort = 0; })],
+  ["fleet: cluster.host a literal address", "fleet", "cluster.host", (o) => editConfig(o, (c) => { c.cluster.host = "0.0.0.0"; })],
+  ["fleet: POD_IP from status.hostIP", "fleet", "POD_IP", (o) => { brokerOf(o).env.find((e) => e.name === "POD_IP").valueFrom.fieldRef.fieldPath = "status.hostIP"; }],
+  ["fleet: POD_IP env missing", "pod", "POD_IP", (o) => { const b = brokerOf(o); b.env = b.env.filter((e) => e.name !== "POD_IP"); }],
+  ["fleet: serviceDns names another namespace", "fleet", "namespace", (o) => editConfig(o, (c) => { c.cluster.kubernetes.serviceDns = "token-broker-fleet.default.svc.cluster.local"; })],
+  ["fleet: headless Service in another namespace", "fleet", "namespace", (o) => { fleetSvc(o).metadata.namespace = "default"; }],
+  ["fleet: Service not headless", "fleet", "headless", (o) => { delete fleetSvc(o).spec.clusterIP; }],
+  ["fleet: Service without publishNotReadyAddresses", "fleet", "publishNotReadyAddresses", (o) => { fleetSvc(o).spec.publishNotReadyAddresses = false; }],
+  ["fleet: Service selector matches no pod", "fleet", "does not select the pods", (o) => { fleetSvc(o).spec.selector = { "app.kubernetes.io/name": "token-broker" }; }],
+  ["fleet: Service without the event-bus port", "fleet", "eventBusPort", (o) => { fleetSvc(o).spec.ports = fleetSvc(o).spec.ports.filter((x) => x.port !== 5702); }],
+  ["fleet: Service targetPort to an unnamed port", "fleet", "cluster.port", (o) => { fleetSvc(o).spec.ports[0].targetPort = "hazelcst"; }],
+  ["fleet: container port 5701 not declared", "fleet", "container port 5701", (o) => { const b = brokerOf(o); b.ports = b.ports.filter((x) => x.containerPort !== 5701); }],
+  ["fleet: cluster secret mounted with subPath", "fleet", "subPath", (o) => { const m = brokerOf(o).volumeMounts.find((v) => v.name === "cluster-secret"); m.mountPath += "/secret"; m.subPath = "secret"; }],
+  ["fleet: cluster secret from a ConfigMap", "fleet", "not in a Secret volume", (o) => { const v = podOf(o).volumes.find((x) => x.name === "cluster-secret"); v.configMap = { name: "token-broker-cluster", items: v.secret.items }; delete v.secret; }],
+  ["fleet: cluster secret key differs from the documented command", "fleet", "creates key", (o) => { const v = podOf(o).volumes.find((x) => x.name === "cluster-secret"); v.secret.items[0].key = "cluster-secret"; }],
+  ["fleet: the app container mounts the cluster secret", "fleet", "mounts the cluster secret", (o) => { podOf(o).containers[0].volumeMounts.push({ name: "cluster-secret", mountPath: "/var/run/secrets/cluster", readOnly: true }); }],
+  ["fleet: secret under /var/run/token-broker (= the socket emptyDir)", "pod", "lies inside", (o) => { brokerOf(o).volumeMounts.find((v) => v.name === "cluster-secret").mountPath = "/var/run/token-broker/cluster"; editConfig(o, (c) => { c.cluster.secretFile = "/var/run/token-broker/cluster/secret"; }); }],
+  ["fleet: a Secret with a committed value", "fleet", "never committed", (o) => { o.push({ apiVersion: "v1", kind: "Secret", metadata: { name: "token-broker-cluster", namespace: "students" }, stringData: { secret: "x".repeat(44) } }); }],
+  ["fleet: no NetworkPolicy", "fleet", "no NetworkPolicy", (o) => { o.splice(o.indexOf(fleetPolicy(o)), 1); }],
+  ["fleet: NetworkPolicy peer from every namespace", "fleet", "not only to pods", (o) => { fleetPolicy(o).spec.ingress[0].from[0].namespaceSelector = {}; }],
+  ["fleet: NetworkPolicy peer any pod of the namespace", "fleet", "not only to pods", (o) => { fleetPolicy(o).spec.ingress[0].from[0].podSelector = {}; }],
+  ["fleet: NetworkPolicy rule without ports (all ports from anywhere)", "fleet", "to every source", (o) => { fleetPolicy(o).spec.ingress.push({}); }],
+  ["fleet: NetworkPolicy opens 5701 to everyone", "fleet", "to every source", (o) => { fleetPolicy(o).spec.ingress[1].ports.push({ protocol: "TCP", port: 5701 }); }],
+  ["fleet: NetworkPolicy forgets the event-bus port", "fleet", "could not form a cluster", (o) => { fleetPolicy(o).spec.ingress[0].ports = [{ protocol: "TCP", port: 5701 }]; }],
+  ["fleet: NetworkPolicy shuts out the app's port", "fleet", "Service students-rs", (o) => { fleetPolicy(o).spec.ingress.splice(1, 1); }],
+  ["fleet: NetworkPolicy selects other pods", "fleet", "no NetworkPolicy", (o) => { fleetPolicy(o).spec.podSelector.matchLabels = { "app.kubernetes.io/name": "other" }; }],
+  ["fleet: memory not raised for Hazelcast", "fleet", "not raised", (o) => { const r = brokerOf(o).resources; r.requests.memory = "96Mi"; r.limits.memory = "128Mi"; }],
+  ["fleet: NetworkPolicy typo (podSelectr)", "types", "podSelectr", (o) => { const s = fleetPolicy(o).spec; s.podSelectr = s.podSelector; }],
+  ["fleet: Service clusterIP typo (clusterIp)", "types", "clusterIp", (o) => { const s = fleetSvc(o).spec; s.clusterIp = "None"; delete s.clusterIP; }],
+];
 // [what, the check that must catch it, a word its message must contain, the change]
 const MUTATIONS = [
   ["typo'd field (imagePullPolcy)", "types", "imagePullPolcy", (o) => { brokerOf(o).imagePullPolcy = "Always"; }],
@@ -250,6 +292,16 @@ const MUTATIONS = [
   ["memory limit below the measured footprint", "pod", "measured peak", (o) => { brokerOf(o).resources.limits.memory = "100Mi"; }],
   ["no PodDisruptionBudget", "pod", "PodDisruptionBudget", (o) => { o.splice(o.findIndex((x) => x.kind === "PodDisruptionBudget"), 1); }],
 ];
+
+// The text of one "## " section of a Markdown file (empty if the file or section is missing).
+function readmeSection(file, title) {
+  if (!existsSync(file)) return "";
+  const text = readFileSync(file, "utf8");
+  const i = text.indexOf(`\n## ${title}\n`);
+  if (i < 0) return "";
+  const j = text.indexOf("\n## ", i + 1);
+  return text.slice(i, j < 0 ? undefined : j);
+}
 
 function diffPaths(a, b, p = "") {
   if (isDeepStrictEqual(a, b)) return [];
@@ -289,25 +341,41 @@ async function main() {
     }
   }
 
-  // every case: the real objects of each folder, then broken copies of the example overlay
-  const overlay = rendered["overlays/example"];
-  const cases = dirs.filter((d) => rendered[d]).map((d) => ({ name: d, objs: rendered[d], expect: null }));
-  if (overlay) {
-    for (const [name, stage, word, mutate] of MUTATIONS) {
-      const objs = structuredClone(overlay);
+  // every case: the real objects of each folder, then broken copies of the example and fleet overlays
+  const cases = dirs.filter((d) => rendered[d]).map((d) => ({ name: d, objs: rendered[d], expect: null, fleet: d === "overlays/fleet" }));
+  for (const [target, list] of [["overlays/example", MUTATIONS], ["overlays/fleet", FLEET_MUTATIONS]]) {
+    if (!rendered[target]) continue;
+    for (const [name, stage, word, mutate] of list) {
+      const objs = structuredClone(rendered[target]);
       mutate(objs);
-      cases.push({ name, objs, expect: stage, word });
+      cases.push({ name, objs, expect: stage, word, fleet: target === "overlays/fleet" });
     }
   }
   const entries = cases.flatMap((c, ci) => c.objs.map((obj) => ({ ci, obj })));
   const tErrors = typeErrors(entries);
-  const results = cases.map(() => ({ schema: [], types: [], pod: [] }));
+  const results = cases.map(() => ({ schema: [], types: [], pod: [], fleet: [] }));
   for (const [i, e] of entries.entries()) {
     const where = idOf(e.obj);
     for (const m of await schemaErrors(e.obj)) results[e.ci].schema.push(`${where}: ${m}`);
     for (const m of tErrors[i]) results[e.ci].types.push(`${where}: ${m}`);
   }
   cases.forEach((c, ci) => { results[ci].pod = podProblems(c.objs); });
+  // fleet checks: on the fleet overlay, and on any folder whose broker config turns the cluster on
+  const fleetContext = {
+    baseCfg: YAML.parse(readFileSync("base/broker.yaml", "utf8")),
+    baseBroker: rendered.base && brokerOf(rendered.base),
+    docs: [
+      { file: "overlays/fleet/kustomization.yaml", text: readFileSync("overlays/fleet/kustomization.yaml", "utf8") },
+      { file: "README.md \"Deploy on Kubernetes\"", text: readmeSection("../../README.md", "Deploy on Kubernetes") },
+    ],
+  };
+  cases.forEach((c, ci) => {
+    const { spec, broker } = brokerPod(c.objs);
+    if (c.fleet || (broker && brokerConfig(c.objs, spec, broker).cfg.cluster?.enabled === true)) {
+      c.fleet = true;
+      results[ci].fleet = fleetProblems(c.objs, fleetContext);
+    }
+  });
 
   console.log("== schema (kubernetes-models), unknown fields (TypeScript), pod spec");
   cases.forEach((c, ci) => {
@@ -317,9 +385,11 @@ async function main() {
     if (r.types.length) fail(`${c.name}: unknown fields`, r.types); else ok(`${c.name}: no unknown fields`);
     if (!c.name.startsWith("overlays/") && c.name !== "base") return;
     if (r.pod.length) fail(`${c.name}: pod spec`, r.pod); else ok(`${c.name}: pod spec has native sidecar, probes, secret volume, socket, securityContext, resources, PDB`);
+    if (!c.fleet) return;
+    if (r.fleet.length) fail(`${c.name}: fleet`, r.fleet); else ok(`${c.name}: fleet has cluster.enabled, POD_IP from the downward API, a headless Service for serviceDns, a NetworkPolicy for the cluster ports, the cluster secret volume, raised memory`);
   });
 
-  console.log("== self-test: broken copies of overlays/example must fail");
+  console.log("== self-test: broken copies of overlays/example and overlays/fleet must fail");
   cases.forEach((c, ci) => {
     if (!c.expect) return;
     const caught = results[ci][c.expect].filter((m) => m.includes(c.word));

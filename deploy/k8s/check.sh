@@ -2,7 +2,8 @@
 # Renders the Kubernetes manifests (deploy/k8s/base and every overlay) with render.mjs and checks
 # them: same output as `kubectl kustomize` where kubectl exists, every object valid against the
 # Kubernetes API schema (kubernetes-models), no unknown fields (TypeScript against the same
-# models), the pod spec properties the sidecar needs, and a self-test that broken copies fail.
+# models), the pod spec properties the sidecar needs, the fleet overlay's cluster wiring (headless
+# Service, NetworkPolicy, cluster secret, POD_IP), and a self-test that broken copies fail.
 # Installs its pinned npm packages (package-lock.json) with `npm ci` when they are missing or
 # out of date. Exits non-zero on any failure.
 #
