@@ -162,11 +162,15 @@ function gvkString(o) {
   const [g, v] = o.apiVersion.includes("/") ? o.apiVersion.split("/") : ["", o.apiVersion];
   return `${g}_${v}_${o.kind}`;
 }
+// Go compares strings byte by byte (localeCompare would not: "a-b" vs "ab"); an object without
+// a namespace sorts after every namespace (kustomize's stand-in "~X" for it).
+const goCompare = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+const nsKey = (o) => o.metadata?.namespace || "~X";
 export function sortLegacy(objs) {
   return [...objs].sort((a, b) => kindRank(a.kind) - kindRank(b.kind)
-    || (kindRank(a.kind) === 500 ? gvkString(a).localeCompare(gvkString(b)) : 0)
-    || (a.metadata?.namespace ?? "").localeCompare(b.metadata?.namespace ?? "")
-    || a.metadata.name.localeCompare(b.metadata.name));
+    || (kindRank(a.kind) === 500 ? goCompare(gvkString(a), gvkString(b)) : 0)
+    || goCompare(nsKey(a), nsKey(b))
+    || goCompare(a.metadata.name, b.metadata.name));
 }
 
 function applyLabels(objs, pairs, { selectors, templates }) {
