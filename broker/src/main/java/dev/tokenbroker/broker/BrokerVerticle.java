@@ -26,6 +26,7 @@ import dev.tokenbroker.broker.token.TokenKey;
 import dev.tokenbroker.common.http.HardenedHttpServer;
 import dev.tokenbroker.common.http.InputFailures;
 import dev.tokenbroker.common.http.ListenerLimits;
+import dev.tokenbroker.common.http.ListenerStats;
 import dev.tokenbroker.common.http.RejectionLog;
 import dev.tokenbroker.common.net.Loopback;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -55,6 +56,10 @@ public final class BrokerVerticle extends VerticleBase {
   private final boolean periodicTick;
   private final List<CacheListener> extraListeners = new ArrayList<>();
   private final BrokerMetrics metrics;
+
+  /** The token listeners (TCP and Unix socket), for {@code token_broker_http_*{listener="api"}}. */
+  private final ListenerStats apiStats = new ListenerStats();
+
   private Dashboard dashboard;
   private NamedIdpClients idps;
   private TokenCache cache;
@@ -139,6 +144,7 @@ public final class BrokerVerticle extends VerticleBase {
         .clients()
         .forEach((name, c) -> cache.maxBackgroundFetches(name, c.maxConcurrentRequests()));
     metrics.bind(cache, idps);
+    metrics.bindListener("api", apiStats);
     dashboard = new Dashboard(vertx, cache, idps, clock);
     dashboardHook[0] = dashboard;
     eventBusApi = new EventBusApi(vertx, cache, policy, metrics, clock);
@@ -224,8 +230,9 @@ public final class BrokerVerticle extends VerticleBase {
    * A listener with the connection and request-shape limits of {@code limits} (see {@link
    * HardenedHttpServer}); every listener of the broker is made here.
    */
-  private HttpServer hardenedServer(ListenerLimits limits, HttpApi api) {
-    return HardenedHttpServer.create(vertx, new HttpServerOptions(), limits, rejections, api);
+  private HttpServer hardenedServer(ListenerLimits limits, HttpApi api, ListenerStats stats) {
+    return HardenedHttpServer.create(
+        vertx, new HttpServerOptions(), limits, rejections, api, stats, true);
   }
 
   private Future<Void> listenTcp(HttpApi api) {
@@ -233,7 +240,7 @@ public final class BrokerVerticle extends VerticleBase {
       LOG.info("HTTP API on TCP switched off (http.port: -1)");
       return Future.succeededFuture();
     }
-    return hardenedServer(options.http().limits(), api)
+    return hardenedServer(options.http().limits(), api, apiStats)
         .listen(options.http().port(), options.http().host())
         .map(
             s -> {
@@ -259,7 +266,7 @@ public final class BrokerVerticle extends VerticleBase {
             })
         .compose(
             v ->
-                hardenedServer(options.http().limits(), api)
+                hardenedServer(options.http().limits(), api, apiStats)
                     .listen(SocketAddress.domainSocketAddress(path.toString())))
         .compose(
             s -> {
@@ -301,7 +308,9 @@ public final class BrokerVerticle extends VerticleBase {
             clock,
             HttpApi.Role.MANAGEMENT);
     api.router().route().failureHandler(InputFailures.handler(rejections));
-    return hardenedServer(m.limits(), api)
+    ListenerStats stats = new ListenerStats();
+    metrics.bindListener("management", stats);
+    return hardenedServer(m.limits(), api, stats)
         .listen(m.port(), m.host())
         .map(
             s -> {

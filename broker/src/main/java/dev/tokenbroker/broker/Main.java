@@ -8,6 +8,7 @@ import dev.tokenbroker.common.log.ShutdownHook;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
@@ -69,10 +70,7 @@ public final class Main {
                     .setEventLoopPoolSize(2)
                     .setWorkerPoolSize(2)
                     .setInternalBlockingPoolSize(2)
-                    .setMetricsOptions(
-                        new MicrometerMetricsOptions()
-                            .setEnabled(true)
-                            .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))))
+                    .setMetricsOptions(metricsOptions()))
             .withMetrics(new MicrometerMetricsFactory(registry))
             .build();
     BrokerVerticle broker = new BrokerVerticle(options, Clock.systemUTC(), true, registry);
@@ -96,6 +94,22 @@ public final class Main {
               // vertx.close() needs (it stalled for the hook's whole 10 s timeout).
               ShutdownHook.exitAfterClose(vertx, 1);
             });
+  }
+
+  /**
+   * Vert.x's own meters, in the broker's registry, without the per-request and per-read ones: the
+   * HTTP-server category (a timer, two summaries and tag lookups on every request of every
+   * listener: about a tenth of the token listener's event loop) and the net-server category (the
+   * TCP bridge's reads and writes). The broker counts what it serves itself ({@code
+   * token_broker_token_requests_total}, {@code token_broker_http_*}, {@code
+   * token_broker_rejected_requests_total}); event-bus, HTTP-client and pool meters stay.
+   */
+  static MicrometerMetricsOptions metricsOptions() {
+    return new MicrometerMetricsOptions()
+        .setEnabled(true)
+        .addDisabledMetricsCategory(MetricsDomain.HTTP_SERVER)
+        .addDisabledMetricsCategory(MetricsDomain.NET_SERVER)
+        .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true));
   }
 
   private static void usage(String problem) {

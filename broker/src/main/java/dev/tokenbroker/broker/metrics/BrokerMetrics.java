@@ -8,7 +8,9 @@ import dev.tokenbroker.broker.token.KeyState;
 import dev.tokenbroker.broker.token.Token;
 import dev.tokenbroker.broker.token.TokenCache;
 import dev.tokenbroker.broker.token.TokenKey;
+import dev.tokenbroker.common.http.ListenerStats;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
@@ -24,6 +26,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Every metric the broker exports, with its names and tags in one place. Keys appear as {@code
@@ -48,6 +51,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code token_broker_backoff_seconds{client,audience,scope}}
  *   <li>{@code token_broker_cache_keys}, {@code token_broker_fetches_in_flight}
  *   <li>{@code token_broker_circuit_breaker_state{client,state}} (1 for the client's current state)
+ *   <li>{@code token_broker_http_connections{listener}}, {@code
+ *       token_broker_http_active_requests{listener}}: listener api | management (Vert.x's
+ *       per-request HTTP-server meters are off, see {@code Main})
  *   <li>{@code token_broker_rejected_requests_total{reason}}: hostile or malformed input (HTTP and
  *       the TCP bridge) refused (reasons are fixed texts from the code, never request data)
  *   <li>{@code token_broker_proxy_requests_total{proxy,outcome}}: each request to a token-injecting
@@ -88,11 +94,21 @@ public final class BrokerMetrics implements CacheListener {
     REFUSED
   }
 
+  private static final int OUTCOMES = Outcome.values().length;
+
   private static final String[] STATUS_CLASSES = {"1xx", "2xx", "3xx", "4xx", "5xx"};
 
   private final PrometheusMeterRegistry registry;
   private final Clock clock;
-  private final Counter[][] requests = new Counter[Api.values().length][Outcome.values().length];
+
+  /**
+   * Token requests by {@code [api][outcome]}, counted with plain stores: every API runs on the
+   * broker verticle's event loop, the only writer, so no lock-prefixed increment or Micrometer
+   * lookup is on the hot path; {@link FunctionCounter}s read them (opaque reads) at scrape time.
+   */
+  private final AtomicLongArray requests =
+      new AtomicLongArray(Api.values().length * Outcome.values().length);
+
   private final Map<String, Timer> idpLatency = new java.util.concurrent.ConcurrentHashMap<>();
   private final MultiGauge expiry;
   private final MultiGauge refreshAge;
@@ -100,11 +116,21 @@ public final class BrokerMetrics implements CacheListener {
   private final Map<String, Counter> rejected = new java.util.concurrent.ConcurrentHashMap<>();
   private TokenCache cache;
   private NamedIdpClients idps;
-  private volatile Snapshot snapshot = new Snapshot(0, List.of(), 0, 0, Map.of());
+  private final List<ListenerStats> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private volatile Snapshot snapshot = new Snapshot(0, List.of(), 0, 0, Map.of(), new int[0]);
 
-  /** The cache and breakers (by client) as the event loop last saw them; immutable. */
+  /**
+   * The cache, breakers (by client) and HTTP listeners as the event loop last saw them; immutable.
+   * {@code listeners} holds, per {@link #bindListener} in order, open connections then active
+   * requests.
+   */
   record Snapshot(
-      long atMillis, List<KeyState> keys, int size, int inFlight, Map<String, String> breakers) {}
+      long atMillis,
+      List<KeyState> keys,
+      int size,
+      int inFlight,
+      Map<String, String> breakers,
+      int[] listeners) {}
 
   public BrokerMetrics(PrometheusMeterRegistry registry, Clock clock) {
     DuplicateGaugeWarning.install();
@@ -112,11 +138,12 @@ public final class BrokerMetrics implements CacheListener {
     this.clock = clock;
     for (Api api : Api.values()) {
       for (Outcome o : Outcome.values()) {
-        requests[api.ordinal()][o.ordinal()] =
-            Counter.builder("token_broker_token_requests")
-                .description("Token requests by API and outcome")
-                .tags("api", lower(api), "outcome", lower(o))
-                .register(registry);
+        int slot = slot(api, o);
+        FunctionCounter.builder(
+                "token_broker_token_requests", requests, r -> (double) r.getOpaque(slot))
+            .description("Token requests by API and outcome")
+            .tags("api", lower(api), "outcome", lower(o))
+            .register(registry);
       }
     }
     expiry =
@@ -174,6 +201,29 @@ public final class BrokerMetrics implements CacheListener {
     }
   }
 
+  /**
+   * Exports {@code token_broker_http_connections{listener}} and {@code
+   * token_broker_http_active_requests{listener}} for the HTTP listeners counted by {@code stats}
+   * ({@code api}: the token listeners, {@code management}); read from the snapshot.
+   */
+  public void bindListener(String listener, ListenerStats stats) {
+    int index = listeners.size();
+    listeners.add(stats);
+    Gauge.builder("token_broker_http_connections", this, m -> m.listenerValue(2 * index))
+        .description("Open connections of the broker's HTTP listeners")
+        .tag("listener", listener)
+        .register(registry);
+    Gauge.builder("token_broker_http_active_requests", this, m -> m.listenerValue(2 * index + 1))
+        .description("Requests in progress on the broker's HTTP listeners")
+        .tag("listener", listener)
+        .register(registry);
+  }
+
+  private double listenerValue(int i) {
+    int[] v = snapshot.listeners();
+    return i < v.length ? v[i] : 0;
+  }
+
   private Timer idpLatency(String client) {
     return idpLatency.computeIfAbsent(
         client,
@@ -187,8 +237,22 @@ public final class BrokerMetrics implements CacheListener {
                 .register(registry));
   }
 
+  /**
+   * Counts one token request. Call on the broker verticle's event loop (the single writer: the
+   * increment is a plain read and an ordered store, not an atomic read-modify-write).
+   */
   public void request(Api api, Outcome outcome) {
-    requests[api.ordinal()][outcome.ordinal()].increment();
+    int slot = slot(api, outcome);
+    requests.setRelease(slot, requests.getPlain(slot) + 1);
+  }
+
+  /** Token requests counted so far for {@code api} and {@code outcome}. Any thread. */
+  public long requests(Api api, Outcome outcome) {
+    return requests.getOpaque(slot(api, outcome));
+  }
+
+  private static int slot(Api api, Outcome outcome) {
+    return api.ordinal() * OUTCOMES + outcome.ordinal();
   }
 
   /** Registers the meters of proxy {@code proxy} at 0, so they are exported before any request. */
@@ -257,8 +321,16 @@ public final class BrokerMetrics implements CacheListener {
 
   /** Takes and publishes the snapshot the gauges read. Call on the cache's context. */
   Snapshot publish() {
+    int[] http = new int[2 * listeners.size()];
+    for (int i = 0; i < listeners.size(); i++) {
+      http[2 * i] = listeners.get(i).openConnections();
+      http[2 * i + 1] = listeners.get(i).activeRequests();
+    }
     if (cache == null) {
-      return snapshot;
+      Snapshot s = snapshot;
+      s = new Snapshot(s.atMillis(), s.keys(), s.size(), s.inFlight(), s.breakers(), http);
+      snapshot = s;
+      return s;
     }
     Snapshot s =
         new Snapshot(
@@ -266,7 +338,8 @@ public final class BrokerMetrics implements CacheListener {
             List.copyOf(cache.states()),
             cache.size(),
             cache.inFlight(),
-            idps.breakerStates());
+            idps.breakerStates(),
+            http);
     snapshot = s;
     return s;
   }

@@ -4,9 +4,10 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 
 /**
- * An access token held by the cache, with its response body pre-serialized. The body is rebuilt at
- * most once per second (when {@code expires_in} changes), so serving a warm token costs a lookup
- * and a write. {@link #toString()} never prints the token.
+ * An access token held by the cache, with its response bodies pre-serialized when it is made (at
+ * each refresh, or when a token is installed from elsewhere): only {@code expires_in} is written
+ * in, when it changes, so serving a warm token costs a lookup and a write. {@link #toString()}
+ * never prints the token.
  */
 public final class Token {
 
@@ -17,9 +18,8 @@ public final class Token {
   private final long obtainedAtMillis;
   private final long expiresAtMillis;
   private final long serveUntilMillis;
-  private volatile Body body;
-
-  private record Body(long second, Buffer bytes) {}
+  private final RenderedBody body;
+  private volatile RenderedBody oauthBody;
 
   public Token(
       TokenKey key,
@@ -36,6 +36,7 @@ public final class Token {
     this.obtainedAtMillis = obtainedAtMillis;
     this.expiresAtMillis = expiresAtMillis;
     this.serveUntilMillis = serveUntilMillis;
+    this.body = new RenderedBody(toResponseJson(obtainedAtMillis), expiresAtMillis);
   }
 
   public TokenKey key() {
@@ -83,15 +84,38 @@ public final class Token {
         .put("scope", scope);
   }
 
-  /** The same JSON, serialized; cached for the current second. */
+  /**
+   * The same JSON, serialized: encoded once when the token is made, with {@code expires_in} written
+   * in when it changes (see {@link RenderedBody}). Do not modify the buffer.
+   */
   public Buffer responseBody(long nowMillis) {
-    long second = nowMillis / 1000;
-    Body b = body;
-    if (b == null || b.second != second) {
-      b = new Body(second, toResponseJson(nowMillis).toBuffer());
-      body = b;
+    return body.at(nowMillis);
+  }
+
+  /**
+   * The RFC 6749 §5.1 answer of the drop-in {@code POST /oauth/token}: {@code access_token}, {@code
+   * token_type} ({@code Bearer} unless the IdP named another type), {@code expires_in} and {@code
+   * scope} (the requested one when the IdP did not say).
+   */
+  public JsonObject toOAuthResponseJson(long nowMillis) {
+    String s = scope == null || scope.isEmpty() ? key.scope() : scope;
+    return new JsonObject()
+        .put("access_token", accessToken)
+        .put(
+            "token_type",
+            tokenType == null || "bearer".equalsIgnoreCase(tokenType) ? "Bearer" : tokenType)
+        .put("expires_in", Math.max(0, (expiresAtMillis - nowMillis) / 1000))
+        .put("scope", s);
+  }
+
+  /** {@link #toOAuthResponseJson}, serialized like {@link #responseBody}; rendered on first use. */
+  public Buffer oauthResponseBody(long nowMillis) {
+    RenderedBody b = oauthBody;
+    if (b == null) {
+      b = new RenderedBody(toOAuthResponseJson(obtainedAtMillis), expiresAtMillis);
+      oauthBody = b;
     }
-    return b.bytes;
+    return b.at(nowMillis);
   }
 
   @Override

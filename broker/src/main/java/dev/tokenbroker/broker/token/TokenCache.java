@@ -174,6 +174,15 @@ public final class TokenCache {
     }
   }
 
+  /**
+   * The instance equal to {@code key} that the cache holds, else {@code key}: a caller that keeps
+   * keys (the HTTP API's query map) looks them up by identity instead of comparing their strings.
+   */
+  public TokenKey canonical(TokenKey key) {
+    Entry e = entries.get(key);
+    return e == null ? key : e.key;
+  }
+
   /** The servable token for {@code key}, or null: the hot path, no allocation. */
   public Token peek(TokenKey key) {
     Entry e = entries.get(key);

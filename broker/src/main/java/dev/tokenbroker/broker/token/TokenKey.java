@@ -69,11 +69,12 @@ public final class TokenKey {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof TokenKey k
-        && k.hash == hash
-        && k.audience.equals(audience)
-        && k.scopes.equals(scopes)
-        && k.client.equals(client);
+    return this == o
+        || o instanceof TokenKey k
+            && k.hash == hash
+            && k.audience.equals(audience)
+            && k.scopes.equals(scopes)
+            && k.client.equals(client);
   }
 
   @Override

@@ -108,6 +108,17 @@ class BrokerMetricsTest {
       assertEquals(
           0,
           value(scrape, "token_broker_circuit_breaker_state{client=\"default\",state=\"open\"}"));
+      // the scrape itself is the one request in progress on the (only) listener
+      assertEquals(1, value(scrape, "token_broker_http_active_requests{listener=\"api\"}"));
+      assertTrue(value(scrape, "token_broker_http_connections{listener=\"api\"}") >= 1);
+      // counted with plain fields, read at scrape time: one more of each, seen at once
+      broker.getToken(uri).await();
+      broker.getToken("/v1/token?audience=https://other-api").await();
+      String again = broker.get("/metrics").body().toString();
+      assertEquals(
+          3, value(again, "token_broker_token_requests_total{api=\"http\",outcome=\"hit\"}"));
+      assertEquals(
+          3, value(again, "token_broker_token_requests_total{api=\"http\",outcome=\"denied\"}"));
       assertFalse(scrape.contains("eyJ"), "no token in the metrics");
       assertFalse(scrape.contains(TestIdp.CLIENT_SECRET));
       broker.undeploy();

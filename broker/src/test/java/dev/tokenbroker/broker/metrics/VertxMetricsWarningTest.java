@@ -51,6 +51,11 @@ class VertxMetricsWarningTest {
         assertTrue(metrics.startsWith("HTTP/1.1 200"), metrics);
         // both consumers are counted although the second registration was the one that warned
         assertTrue(metrics.contains("vertx_eventbus_handlers 2.0"), metrics);
+        // no per-request HTTP-server or per-read net-server meters; the broker's own instead
+        assertFalse(metrics.contains("vertx_http_server_"), metrics);
+        assertFalse(metrics.contains("vertx_net_server_"), metrics);
+        assertTrue(metrics.contains("token_broker_http_active_requests{listener=\"api\"} 1.0"));
+        assertTrue(metrics.contains("token_broker_token_requests_total{api=\"http\""));
         broker.stop();
         String all = String.join("\n", broker.lines());
         assertFalse(all.contains("already registered"), all);

@@ -103,9 +103,37 @@ public final class HardenedHttpServer {
       ListenerLimits limits,
       RejectionLog rejections,
       Handler<HttpServerRequest> handler) {
+    return create(vertx, options, limits, rejections, handler, null, false);
+  }
+
+  /**
+   * {@link #create(Vertx, HttpServerOptions, ListenerLimits, RejectionLog, Handler)}, counted in
+   * {@code stats} (may be null).
+   *
+   * @param smallAnswers every answer is small and written at once (token, health, metrics): the
+   *     idle timeout then counts only what the client sends. Vert.x's all-idle timeout turns each
+   *     write's void promise into a real one with a listener; a read-only timeout does not, and
+   *     closes the same connections (idle keep-alive, a stalled request), since such a listener
+   *     never streams a long answer to a silent client. Not for proxies.
+   */
+  public static HttpServer create(
+      Vertx vertx,
+      HttpServerOptions options,
+      ListenerLimits limits,
+      RejectionLog rejections,
+      Handler<HttpServerRequest> handler,
+      ListenerStats stats,
+      boolean smallAnswers) {
+    HttpServerOptions applied = limits.applyTo(new HttpServerOptions(options));
+    if (smallAnswers) {
+      applied.setIdleTimeout(0).setReadIdleTimeout(limits.getIdleTimeoutSeconds());
+    }
     HardenedHttpServer h = new HardenedHttpServer(vertx, limits, rejections, handler);
+    if (stats != null) {
+      stats.add(h);
+    }
     return vertx
-        .createHttpServer(limits.applyTo(new HttpServerOptions(options)))
+        .createHttpServer(applied)
         .connectionHandler(h::connected)
         .invalidRequestHandler(h::invalid)
         .exceptionHandler(h::exception)
@@ -170,6 +198,18 @@ public final class HardenedHttpServer {
     return open.get();
   }
 
+  /** Requests whose head arrived and whose response has not ended: see {@link ListenerStats}. */
+  int activeRequests() {
+    int n = 0;
+    for (Watch w : watched.values()) {
+      HttpServerRequest req = w.current;
+      if (req != null && !req.response().ended()) {
+        n++;
+      }
+    }
+    return n;
+  }
+
   private void exception(Throwable t) {
     if (t != lastInvalidCause) { // a head failure is reported to both handlers: count it once
       rejections.reject(CONNECTION_ERROR, RejectionLog.describe(t));
@@ -224,10 +264,14 @@ public final class HardenedHttpServer {
     next.handle(req);
   }
 
+  /** Counts the fields in place (HTTP/1: Netty's entries, without a String per name and value). */
   private boolean tooManyHeaders(MultiMap headers) {
     int max = limits.getMaxHeaders();
     int n = 0;
-    Iterator<Map.Entry<String, String>> it = headers.iterator();
+    Iterator<?> it =
+        headers instanceof io.netty.handler.codec.http.HttpHeaders netty
+            ? netty.iteratorCharSequence()
+            : headers.iterator();
     while (it.hasNext()) {
       it.next();
       if (++n > max) {

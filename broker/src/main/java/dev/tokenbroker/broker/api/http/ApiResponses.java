@@ -1,6 +1,7 @@
 package dev.tokenbroker.broker.api.http;
 
 import dev.tokenbroker.broker.token.TokenFailure;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
@@ -39,6 +40,11 @@ public final class ApiResponses {
   }
 
   public static void json(HttpServerResponse resp, int status, JsonObject body) {
+    json(resp, status, body.toBuffer());
+  }
+
+  /** {@link #json(HttpServerResponse, int, JsonObject)} with the body already serialized. */
+  public static void json(HttpServerResponse resp, int status, Buffer body) {
     if (resp.ended() || resp.closed()) {
       return;
     }
@@ -46,7 +52,7 @@ public final class ApiResponses {
         .putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON)
         .putHeader(HttpHeaders.CACHE_CONTROL, NO_STORE)
         .putHeader(X_CONTENT_TYPE_OPTIONS, NOSNIFF)
-        .end(body.toBuffer());
+        .end(body);
   }
 
   public static TokenFailure asFailure(Throwable t) {

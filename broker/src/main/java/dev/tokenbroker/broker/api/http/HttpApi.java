@@ -234,8 +234,9 @@ public final class HttpApi implements Handler<HttpServerRequest> {
       throw TokenFailure.badRequest("malformed query string");
     }
     key =
-        policy.resolve(
-            single(params, "audience"), single(params, "scope"), single(params, "client"));
+        cache.canonical(
+            policy.resolve(
+                single(params, "audience"), single(params, "scope"), single(params, "client")));
     if (resolved.size() >= MAX_RESOLVED) {
       resolved.clear();
     }

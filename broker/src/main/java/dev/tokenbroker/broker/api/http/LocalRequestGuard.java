@@ -96,13 +96,36 @@ public final class LocalRequestGuard {
     return checkHostAndProxy(req, req.headers());
   }
 
-  private static TokenFailure checkHostAndProxy(HttpServerRequest req, MultiMap h) {
+  /**
+   * The last {@code Host} value checked and whether it names a loopback host: the verdict is a
+   * function of that value alone, so a request repeating it (every request of a keep-alive client,
+   * usually every client) skips parsing it. A different value is checked afresh and replaces it.
+   * Written and read on the listener's event loop; an immutable pair, so another thread can only
+   * see an older, still correct, pair.
+   */
+  private HostVerdict lastHost = new HostVerdict("", false);
+
+  record HostVerdict(String host, boolean loopback) {}
+
+  private TokenFailure checkHostAndProxy(HttpServerRequest req, MultiMap h) {
     int hosts = scanHeaders(h);
     if (hosts < 0) {
       return PROXIED;
     }
     if (hosts > 1) {
       return DUPLICATE_HOST;
+    }
+    String uri = req.uri();
+    if (hosts == 1 && !isAbsoluteForm(uri)) {
+      // Origin form with one Host field: the authority is that field (RFC 9112 §3.2).
+      String host = h.get(HttpHeaders.HOST);
+      HostVerdict last = lastHost;
+      if (!last.host().equals(host)) {
+        HostAndPort authority = req.authority();
+        last = new HostVerdict(host, authority != null && isLoopbackName(authority.host()));
+        lastHost = last;
+      }
+      return last.loopback() ? null : BAD_HOST;
     }
     HostAndPort authority = namedAuthority(req, h);
     if (authority == MISMATCH) {

@@ -197,20 +197,8 @@ public final class OAuthEndpoint {
     if (resp.ended() || resp.closed()) {
       return;
     }
-    String scope =
-        token.scope() == null || token.scope().isEmpty() ? token.key().scope() : token.scope();
-    JsonObject body =
-        new JsonObject()
-            .put("access_token", token.accessToken())
-            .put(
-                "token_type",
-                token.tokenType() == null || "bearer".equalsIgnoreCase(token.tokenType())
-                    ? "Bearer"
-                    : token.tokenType())
-            .put("expires_in", Math.max(0, (token.expiresAtMillis() - clock.millis()) / 1000))
-            .put("scope", scope);
     resp.putHeader(PRAGMA, NO_CACHE);
-    ApiResponses.json(resp, 200, body);
+    ApiResponses.json(resp, 200, token.oauthResponseBody(clock.millis()));
   }
 
   private static void fail(HttpServerResponse resp, TokenFailure f) {
