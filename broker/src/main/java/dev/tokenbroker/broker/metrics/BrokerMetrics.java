@@ -183,6 +183,7 @@ public final class BrokerMetrics implements CacheListener {
   public void bindCluster(java.util.function.IntSupplier members) {
     Gauge.builder("token_broker_cluster_members", members, m -> m.getAsInt())
         .description("Members of the broker fleet as this node sees them")
+        .strongReference(true)
         .register(registry);
     clusterTokensReceived =
         Counter.builder("token_broker_cluster_tokens_received")

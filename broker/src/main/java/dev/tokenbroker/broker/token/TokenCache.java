@@ -161,7 +161,7 @@ public final class TokenCache {
    * A token for {@code key} that another node of the fleet fetched: installed exactly like a
    * fetched one (the held token, a new jittered refresh time, {@link CacheListener#refreshed}) when
    * this node has the key, no fetch of its own in flight (that fetch gets the same token from the
-   * fleet), and the token is newer than the held one.
+   * fleet), and the token was obtained after the held one.
    *
    * @return whether it was installed
    */
@@ -170,7 +170,7 @@ public final class TokenCache {
     if (e == null || e.inFlight != null) {
       return false;
     }
-    if (e.current != null && response.expiresAtMillis() <= e.current.expiresAtMillis()) {
+    if (e.current != null && response.requestedAtMillis() <= e.current.obtainedAtMillis()) {
       return false;
     }
     Token t = toToken(key, response);

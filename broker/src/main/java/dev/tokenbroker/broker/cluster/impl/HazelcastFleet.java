@@ -234,7 +234,10 @@ public final class HazelcastFleet implements Fleet {
             });
   }
 
-  /** The shared token if it is new to this node and servable for a while; null otherwise. */
+  /**
+   * The shared token if it was obtained after {@code stale} (a refresh or invalidation elsewhere)
+   * and is servable for a while yet; null otherwise.
+   */
   private Future<TokenResponse> readShared(TokenKey key, String id, Token stale) {
     return op("read", tokens.get(id))
         .map(
@@ -252,7 +255,7 @@ public final class HazelcastFleet implements Fleet {
       return false;
     }
     return stale == null
-        || (r.expiresAtMillis() > stale.expiresAtMillis()
+        || (r.requestedAtMillis() > stale.obtainedAtMillis()
             && !r.accessToken().equals(stale.accessToken()));
   }
 
