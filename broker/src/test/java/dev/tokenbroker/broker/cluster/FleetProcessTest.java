@@ -281,7 +281,7 @@ class FleetProcessTest {
     for (String scope : List.of(WRITE, READ)) {
       Served s = get(d, scope);
       assertEquals(200, s.status, scope);
-      assertEquals(get(other, scope).token, s.token, "the fleet's token");
+      assertEquals(sha256(get(other, scope).token), sha256(s.token), "the fleet's token");
     }
     assertEquals(before, idp.proxy().tokenRequests(), "a joining node makes no IdP call");
     assertEquals(3, members(d));
@@ -331,7 +331,7 @@ class FleetProcessTest {
     assertEquals(1, idpCalls(READ) - before, "an invalidation on three nodes: one IdP call");
     String fresh = get(nodes.values().iterator().next(), READ).token;
     for (Node n : nodes.values()) {
-      assertEquals(fresh, get(n, READ).token);
+      assertEquals(sha256(fresh), sha256(get(n, READ).token), n.name + " serves the new token");
     }
     consumer.awaitLine(
         Pattern.compile("consumer heard refreshed .*\"scope\":\"read:students\""),
@@ -402,6 +402,23 @@ class FleetProcessTest {
           "FLEET: SIGSTOP of %s: dropped by the others after %d ms, paused %d s; after SIGCONT it"
               + " served a valid token in %d ms; the others served %d requests, none failed%n",
           paused.name, droppedMillis, LIFETIME_SECONDS, servingMillis, load.total());
+    }
+  }
+
+  @Test
+  @Order(8)
+  void noLogHoldsATokenTheSecretOrCiphertext() throws Exception {
+    List<Path> logs;
+    try (var files = Files.list(dir)) {
+      logs = files.filter(f -> f.toString().endsWith(".log")).toList();
+    }
+    assertTrue(logs.size() >= 4, "the brokers' logs: " + logs);
+    for (Path log : logs) {
+      String all = Files.readString(log);
+      assertFalse(all.contains(SECRET), log + " holds the cluster secret");
+      assertFalse(all.contains("eyJ"), log + " holds a JWT");
+      assertFalse(all.contains(TestIdp.CLIENT_SECRET), log + " holds the client secret");
+      assertFalse(all.contains("\"sealed\""), log + " holds a sealed token");
     }
   }
 
@@ -643,7 +660,7 @@ class FleetProcessTest {
             .count();
   }
 
-  private static String sha256(String s) throws Exception {
+  private static String sha256(String s) {
     return FleetConsumerMain.sha256(s);
   }
 
