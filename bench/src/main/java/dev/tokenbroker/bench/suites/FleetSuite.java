@@ -71,8 +71,14 @@ public final class FleetSuite {
       List<LoadResult> one = new ArrayList<>();
       List<LoadResult> three = new ArrayList<>();
       for (int round = 0; round < s.rounds(); round++) {
-        one.add(load(single.baseUrl() + path, single.child()));
-        three.add(load(node + path, fleet.get(0)));
+        // Alternate which goes first, so neither always runs right after the warm-up.
+        if (round % 2 == 0) {
+          one.add(load(single.baseUrl() + path, single.child()));
+          three.add(load(node + path, fleet.get(0)));
+        } else {
+          three.add(load(node + path, fleet.get(0)));
+          one.add(load(single.baseUrl() + path, single.child()));
+        }
       }
       double ratio = Stats.medianRatio(three, one, LoadResult::rps);
       double p99x = Stats.medianRatio(three, one, LoadResult::p99Ms);
