@@ -74,7 +74,7 @@ public final class Main {
                 new MicrometerMetricsOptions()
                     .setEnabled(true)
                     .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
-    // Fleet mode only: without cluster.enabled no class of Hazelcast is loaded.
+    // Fleet mode only: without cluster.enabled no Hazelcast instance is created.
     FleetNode fleet = options.cluster().enabled() ? fleetNode(options, vertxOptions) : null;
     VertxBuilder builder =
         Vertx.builder().with(vertxOptions).withMetrics(new MicrometerMetricsFactory(registry));

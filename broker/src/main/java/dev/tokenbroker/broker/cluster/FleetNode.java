@@ -24,7 +24,7 @@ import java.util.logging.Logger;
 /**
  * One process's membership of the fleet: the Hazelcast configuration built from {@code cluster}
  * options, the Vert.x cluster manager and the clustered event bus options. Created only when {@code
- * cluster.enabled}; without it no Hazelcast class is loaded.
+ * cluster.enabled}; without it no Hazelcast instance is created.
  *
  * <p>The Hazelcast configuration never sends a packet off {@code cluster.host}: TCP-IP join with
  * the member list (or Kubernetes DNS discovery), multicast and auto-detection off, phone-home off,

@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
 
 /**
  * Fleet mode ({@code cluster}): brokers on the Vert.x clustered event bus (Hazelcast) share one IdP
- * fetch per key and refresh cycle. Off by default; when off nothing of Hazelcast is loaded.
+ * fetch per key and refresh cycle. Off by default; when off no Hazelcast instance is created.
  *
  * <p>Join is either a TCP-IP member list ({@code members}) or Hazelcast's Kubernetes DNS discovery
  * ({@code kubernetes.serviceDns}), never both; multicast, auto-detection and phone-home are always
