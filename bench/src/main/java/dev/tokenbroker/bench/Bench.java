@@ -40,7 +40,8 @@ public final class Bench {
           new Section("idp", 75),
           new Section("students", 70),
           new Section("footprint", 110),
-          new Section("prefetch", 45));
+          new Section("prefetch", 45),
+          new Section("fleet", 60));
 
   private record Section(String name, int estimateSeconds) {}
 
@@ -111,6 +112,7 @@ public final class Bench {
               }
             }
             case "idp" -> new IdpCallsSuite(ctx).run();
+            case "fleet" -> new dev.tokenbroker.bench.suites.FleetSuite(ctx).run();
             case "students" -> new StudentsSuite(ctx).run();
             case "footprint" -> new FootprintSuite(ctx).run();
             case "prefetch" -> {

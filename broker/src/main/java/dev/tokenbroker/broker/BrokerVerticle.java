@@ -9,6 +9,8 @@ import dev.tokenbroker.broker.api.http.Readiness;
 import dev.tokenbroker.broker.api.http.UnixSocketFile;
 import dev.tokenbroker.broker.api.http.oauth.OAuthEndpoint;
 import dev.tokenbroker.broker.api.proxy.TokenProxy;
+import dev.tokenbroker.broker.cluster.Fleet;
+import dev.tokenbroker.broker.cluster.FleetNode;
 import dev.tokenbroker.broker.config.BrokerOptions;
 import dev.tokenbroker.broker.config.IdpOptions;
 import dev.tokenbroker.broker.config.ManagementOptions;
@@ -72,6 +74,8 @@ public final class BrokerVerticle extends VerticleBase {
   private Readiness readiness;
   private RejectionLog rejections;
   private CallerPolicy callers;
+  private FleetNode fleetNode;
+  private Fleet fleet;
 
   /**
    * @param periodicTick false in tests that drive {@link TokenCache#tick()} themselves with a fake
@@ -96,6 +100,15 @@ public final class BrokerVerticle extends VerticleBase {
   /** Adds a listener before deployment (metrics, tests). */
   public BrokerVerticle listener(CacheListener listener) {
     extraListeners.add(listener);
+    return this;
+  }
+
+  /**
+   * Fleet mode: fetch through the fleet {@code node} joined (its clustered Vert.x runs this
+   * verticle). Call before deployment.
+   */
+  public BrokerVerticle fleet(FleetNode node) {
+    this.fleetNode = node;
     return this;
   }
 
@@ -145,10 +158,41 @@ public final class BrokerVerticle extends VerticleBase {
         .forEach((name, c) -> cache.maxBackgroundFetches(name, c.maxConcurrentRequests()));
     metrics.bind(cache, idps);
     metrics.bindListener("api", apiStats);
+    if (fleetNode != null) {
+      // A lease outlives the slowest IdP request, so a holder that died mid-fetch frees it soon.
+      long lease =
+          options.clients().values().stream()
+                  .mapToLong(IdpOptions::requestTimeoutMillis)
+                  .max()
+                  .orElse(IdpOptions.DEFAULT_REQUEST_TIMEOUT_MILLIS)
+              + 1_000;
+      fleet =
+          fleetNode.fleet(
+              vertx,
+              clock,
+              lease,
+              new Fleet.Listener() {
+                @Override
+                public void tokenReceived(TokenKey key) {
+                  metrics.clusterTokenReceived();
+                }
+
+                @Override
+                public void leaseWaited(TokenKey key) {
+                  metrics.clusterLeaseWait();
+                }
+              });
+      cache.fleet(fleet);
+      metrics.bindCluster(fleetNode::members);
+    }
     dashboard = new Dashboard(vertx, cache, idps, clock);
     dashboardHook[0] = dashboard;
     eventBusApi = new EventBusApi(vertx, cache, policy, metrics, clock);
     readiness = new Readiness(cache, idps, clock);
+    if (fleet != null) {
+      readiness.cluster(fleet::status);
+      eventBusApi.localOnly(!FleetNode.remoteConsumersAllowed(fleetNode.options()));
+    }
     boolean management = options.management() != null;
     // Bound to a loopback address, no other host can connect: the per-request peer check would
     // only repeat what the socket already guarantees.
@@ -188,6 +232,7 @@ public final class BrokerVerticle extends VerticleBase {
     tokenApi.router().route().failureHandler(InputFailures.handler(rejections));
     return dashboard
         .load()
+        .compose(v -> fleet == null ? Future.succeededFuture() : fleet.start(cache::receive))
         .compose(v -> eventBusApi.register())
         .compose(
             v -> {
@@ -432,6 +477,9 @@ public final class BrokerVerticle extends VerticleBase {
     }
     if (eventBusApi != null) {
       closing.add(eventBusApi.close());
+    }
+    if (fleet != null) {
+      closing.add(fleet.close());
     }
     if (idps != null) {
       closing.add(idps.close());

@@ -1,5 +1,7 @@
 package dev.tokenbroker.broker;
 
+import dev.tokenbroker.broker.cluster.FleetCipher;
+import dev.tokenbroker.broker.cluster.FleetNode;
 import dev.tokenbroker.broker.config.BrokerOptions;
 import dev.tokenbroker.broker.metrics.BrokerMetrics;
 import dev.tokenbroker.common.config.ConfigException;
@@ -7,6 +9,7 @@ import dev.tokenbroker.common.log.JsonLogging;
 import dev.tokenbroker.common.log.ShutdownHook;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsFactory;
@@ -63,17 +66,19 @@ public final class Main {
             + " token entr"
             + (options.tokens().size() == 1 ? "y" : "ies"));
     PrometheusMeterRegistry registry = BrokerMetrics.newRegistry();
-    Vertx vertx =
-        Vertx.builder()
-            .with(
-                new VertxOptions()
-                    .setEventLoopPoolSize(2)
-                    .setWorkerPoolSize(2)
-                    .setInternalBlockingPoolSize(2)
-                    .setMetricsOptions(metricsOptions()))
-            .withMetrics(new MicrometerMetricsFactory(registry))
-            .build();
-    BrokerVerticle broker = new BrokerVerticle(options, Clock.systemUTC(), true, registry);
+    VertxOptions vertxOptions =
+        new VertxOptions()
+            .setEventLoopPoolSize(2)
+            .setWorkerPoolSize(2)
+            .setInternalBlockingPoolSize(2)
+            .setMetricsOptions(metricsOptions());
+    // Fleet mode only: without cluster.enabled no Hazelcast instance is created.
+    FleetNode fleet = options.cluster().enabled() ? fleetNode(options, vertxOptions) : null;
+    VertxBuilder builder =
+        Vertx.builder().with(vertxOptions).withMetrics(new MicrometerMetricsFactory(registry));
+    Vertx vertx = fleet == null ? builder.build() : join(fleet, builder);
+    BrokerVerticle broker =
+        new BrokerVerticle(options, Clock.systemUTC(), true, registry).fleet(fleet);
     ShutdownHook.install(
         vertx,
         "broker-shutdown",
@@ -110,6 +115,46 @@ public final class Main {
         .addDisabledMetricsCategory(MetricsDomain.HTTP_SERVER)
         .addDisabledMetricsCategory(MetricsDomain.NET_SERVER)
         .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true));
+  }
+
+  /** Reads the cluster secret (exit 2 when unusable) and sets the clustered event bus options. */
+  private static FleetNode fleetNode(BrokerOptions options, VertxOptions vertxOptions) {
+    FleetCipher cipher;
+    try {
+      cipher = FleetCipher.fromFile(options.cluster().secretFile());
+    } catch (java.io.IOException | IllegalArgumentException e) {
+      String reason =
+          e instanceof java.io.IOException
+              ? "cannot read "
+                  + options.cluster().secretFile()
+                  + " ("
+                  + e.getClass().getSimpleName()
+                  + ")"
+              : e.getMessage();
+      System.err.println("config error: cluster.secretFile: " + reason);
+      LOG.severe("config error: cluster.secretFile: " + reason);
+      System.exit(2);
+      return null;
+    }
+    vertxOptions.setEventBusOptions(FleetNode.eventBusOptions(options.cluster()));
+    return FleetNode.create(options.cluster(), cipher);
+  }
+
+  /**
+   * Joins the cluster (blocking the main thread, before anything is deployed); exit 1 on failure.
+   */
+  private static Vertx join(FleetNode fleet, VertxBuilder builder) {
+    try {
+      return fleet
+          .join(builder)
+          .toCompletionStage()
+          .toCompletableFuture()
+          .get(120, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.severe("start-up failed: could not join the cluster: " + e);
+      System.exit(1);
+      return null;
+    }
   }
 
   private static void usage(String problem) {

@@ -32,6 +32,7 @@ public final class BrokerOptions {
   private final ShutdownOptions shutdown;
   private final List<ProxyOptions> proxies;
   private final List<LocalClientOptions> localClients;
+  private final ClusterOptions cluster;
 
   public BrokerOptions(JsonObject json) {
     ConfigReader r = new ConfigReader("", json);
@@ -47,7 +48,8 @@ public final class BrokerOptions {
             "management",
             "shutdown",
             "proxies",
-            "localClients"));
+            "localClients",
+            "cluster"));
     this.idp = r.has("idp") ? new IdpOptions(r.object("idp")) : null;
     this.clients = clients(json, idp);
     this.http = new HttpOptions(r.object("http"));
@@ -93,6 +95,7 @@ public final class BrokerOptions {
           "cache.maxKeys", "smaller than the number of prefetched tokens (" + prefetched + ")");
     }
     this.proxies = readProxies(r);
+    this.cluster = new ClusterOptions(r.object("cluster"));
   }
 
   /**
@@ -222,6 +225,11 @@ public final class BrokerOptions {
     return localClients;
   }
 
+  /** Fleet mode; {@link ClusterOptions#enabled()} false by default. */
+  public ClusterOptions cluster() {
+    return cluster;
+  }
+
   public JsonObject toJson() {
     JsonArray t = new JsonArray();
     tokens.forEach(e -> t.add(e.toJson()));
@@ -236,7 +244,8 @@ public final class BrokerOptions {
         .put("management", management == null ? null : management.toJson())
         .put("shutdown", shutdown.toJson())
         .put("proxies", new JsonArray(proxies.stream().map(ProxyOptions::toJson).toList()))
-        .put("localClients", new JsonArray(localClients.stream().map(c -> c.toJson()).toList()));
+        .put("localClients", new JsonArray(localClients.stream().map(c -> c.toJson()).toList()))
+        .put("cluster", cluster.toJson());
   }
 
   private JsonObject namedClientsJson() {

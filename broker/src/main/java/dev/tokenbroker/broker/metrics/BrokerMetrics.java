@@ -113,6 +113,8 @@ public final class BrokerMetrics implements CacheListener {
   private final MultiGauge expiry;
   private final MultiGauge refreshAge;
   private final MultiGauge backoff;
+  private volatile Counter clusterTokensReceived;
+  private volatile Counter clusterLeaseWaits;
   private final Map<String, Counter> rejected = new java.util.concurrent.ConcurrentHashMap<>();
   private TokenCache cache;
   private NamedIdpClients idps;
@@ -222,6 +224,37 @@ public final class BrokerMetrics implements CacheListener {
   private double listenerValue(int i) {
     int[] v = snapshot.listeners();
     return i < v.length ? v[i] : 0;
+  }
+
+  /**
+   * Fleet mode: {@code token_broker_cluster_members}, {@code
+   * token_broker_cluster_tokens_received_total} and {@code token_broker_cluster_lease_waits_total}.
+   */
+  public void bindCluster(java.util.function.IntSupplier members) {
+    Gauge.builder("token_broker_cluster_members", members, m -> m.getAsInt())
+        .description("Members of the broker fleet as this node sees them")
+        .strongReference(true)
+        .register(registry);
+    clusterTokensReceived =
+        Counter.builder("token_broker_cluster_tokens_received")
+            .description("Tokens fetched by another node of the fleet and taken by this one")
+            .register(registry);
+    clusterLeaseWaits =
+        Counter.builder("token_broker_cluster_lease_waits")
+            .description("Fetches that found the key's lease held by another node and waited")
+            .register(registry);
+  }
+
+  public void clusterTokenReceived() {
+    if (clusterTokensReceived != null) {
+      clusterTokensReceived.increment();
+    }
+  }
+
+  public void clusterLeaseWait() {
+    if (clusterLeaseWaits != null) {
+      clusterLeaseWaits.increment();
+    }
   }
 
   private Timer idpLatency(String client) {

@@ -5,6 +5,7 @@ import dev.tokenbroker.broker.config.RetryOptions;
 import dev.tokenbroker.broker.idp.IdpClient;
 import dev.tokenbroker.broker.idp.IdpException;
 import dev.tokenbroker.broker.idp.NamedIdpClients;
+import dev.tokenbroker.broker.idp.TokenResponse;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.nio.charset.StandardCharsets;
@@ -92,6 +93,7 @@ public final class TokenCache {
   private final Map<TokenKey, Entry> entries = new HashMap<>();
   private long timerId = -1;
   private boolean backlog;
+  private FleetCoordinator fleet = FleetCoordinator.ALONE;
 
   /** A cache whose keys all belong to one client, {@link TokenKey#DEFAULT_CLIENT}. */
   public TokenCache(
@@ -144,6 +146,39 @@ public final class TokenCache {
   public TokenCache maxBackgroundFetches(String client, int max) {
     slot(client).maxBackground = Math.max(1, max);
     return this;
+  }
+
+  /**
+   * Fetches through {@code fleet} instead of straight to the IdP (fleet mode); call before {@link
+   * #start}.
+   */
+  public TokenCache fleet(FleetCoordinator fleet) {
+    this.fleet = fleet;
+    return this;
+  }
+
+  /**
+   * A token for {@code key} that another node of the fleet fetched: installed exactly like a
+   * fetched one (the held token, a new jittered refresh time, {@link CacheListener#refreshed}) when
+   * this node has the key, no fetch of its own in flight (that fetch gets the same token from the
+   * fleet), and the token was obtained after the held one.
+   *
+   * @return whether it was installed
+   */
+  public boolean receive(TokenKey key, TokenResponse response) {
+    Entry e = entries.get(key);
+    if (e == null || e.inFlight != null) {
+      return false;
+    }
+    if (e.current != null && response.requestedAtMillis() <= e.current.obtainedAtMillis()) {
+      return false;
+    }
+    Token t = toToken(key, response);
+    if (!t.servableAt(clock.millis())) {
+      return false;
+    }
+    install(e, t, 0);
+    return true;
   }
 
   private Slot slot(String client) {
@@ -264,7 +299,7 @@ public final class TokenCache {
     listener.invalidated(key);
     LOG.info("token for " + key + " reported rejected; refreshing");
     if (e.inFlight == null) {
-      startFetch(e, now, true);
+      startFetch(e, now, true, t);
     }
     return Invalidation.INVALIDATED;
   }
@@ -361,40 +396,22 @@ public final class TokenCache {
   }
 
   private Future<Token> startFetch(Entry e, long startedAt, boolean background) {
+    return startFetch(e, startedAt, background, e.current);
+  }
+
+  private Future<Token> startFetch(Entry e, long startedAt, boolean background, Token stale) {
     listener.fetchStarted(e.key, background);
     Future<Token> f =
-        e.slot
-            .idp
-            .fetch(e.key.request())
-            .map(
-                r -> {
-                  long obtained = r.requestedAtMillis();
-                  long expires = r.expiresAtMillis();
-                  return new Token(
-                      e.key,
-                      r.accessToken(),
-                      r.tokenType(),
-                      r.scope(),
-                      obtained,
-                      expires,
-                      policy.serveUntil(obtained, expires));
-                });
+        fleet
+            .fetch(e.key, stale, () -> e.slot.idp.fetch(e.key.request()))
+            .map(r -> toToken(e.key, r));
     e.inFlight = f;
     f.onComplete(
         ar -> {
           long now = clock.millis();
           e.inFlight = null;
           if (ar.succeeded()) {
-            Token t = ar.result();
-            e.current = t;
-            e.refreshAt =
-                policy.refreshAt(
-                    t.obtainedAtMillis(), t.expiresAtMillis(), random.nextDouble(-1.0, 1.0));
-            e.failures = 0;
-            e.nextAttemptAt = 0;
-            e.lastError = null;
-            e.lastSuccessAt = now;
-            listener.refreshed(t, now - startedAt);
+            install(e, ar.result(), now - startedAt);
           } else {
             IdpException x = IdpException.wrap(ar.cause());
             e.failures++;
@@ -430,6 +447,35 @@ public final class TokenCache {
           }
         });
     return f;
+  }
+
+  private Token toToken(TokenKey key, TokenResponse r) {
+    long obtained = r.requestedAtMillis();
+    long expires = r.expiresAtMillis();
+    return new Token(
+        key,
+        r.accessToken(),
+        r.tokenType(),
+        r.scope(),
+        obtained,
+        expires,
+        policy.serveUntil(obtained, expires));
+  }
+
+  /**
+   * The one path by which a token becomes the held one, fetched here or received from the fleet:
+   * sets it, draws this node's jittered refresh time, clears the failure state, tells the listener.
+   */
+  private void install(Entry e, Token t, long latencyMillis) {
+    long now = clock.millis();
+    e.current = t;
+    e.refreshAt =
+        policy.refreshAt(t.obtainedAtMillis(), t.expiresAtMillis(), random.nextDouble(-1.0, 1.0));
+    e.failures = 0;
+    e.nextAttemptAt = 0;
+    e.lastError = null;
+    e.lastSuccessAt = now;
+    listener.refreshed(t, latencyMillis);
   }
 
   private TokenFailure failureFor(Entry e, long now) {

@@ -54,6 +54,7 @@ public final class EventBusApi {
   private final Map<Request, TokenKey> resolved = new HashMap<>();
   private List<MessageConsumer<Object>> consumers = List.of();
   private TcpBridge bridge;
+  private boolean localOnly;
 
   public EventBusApi(
       Vertx vertx, TokenCache cache, AccessPolicy policy, BrokerMetrics metrics, Clock clock) {
@@ -64,10 +65,26 @@ public final class EventBusApi {
     this.clock = clock;
   }
 
+  /**
+   * On a clustered Vert.x (fleet mode), whether the consumers stay local to this JVM ({@code
+   * localConsumer}) instead of answering the whole cluster: a reply carries the token. Call before
+   * {@link #register()}; no effect without a cluster.
+   */
+  public EventBusApi localOnly(boolean localOnly) {
+    this.localOnly = localOnly;
+    return this;
+  }
+
   /** Registers the consumers (call on the cache's context). */
   public Future<Void> register() {
-    MessageConsumer<Object> token = vertx.eventBus().consumer(TOKEN, this::token);
-    MessageConsumer<Object> invalidate = vertx.eventBus().consumer(INVALIDATE, this::invalidate);
+    MessageConsumer<Object> token =
+        localOnly
+            ? vertx.eventBus().localConsumer(TOKEN, this::token)
+            : vertx.eventBus().consumer(TOKEN, this::token);
+    MessageConsumer<Object> invalidate =
+        localOnly
+            ? vertx.eventBus().localConsumer(INVALIDATE, this::invalidate)
+            : vertx.eventBus().consumer(INVALIDATE, this::invalidate);
     consumers = List.of(token, invalidate);
     return Future.all(token.completion(), invalidate.completion()).mapEmpty();
   }

@@ -20,11 +20,21 @@ public final class Readiness {
   private final NamedIdpClients idps;
   private final Clock clock;
   private volatile boolean stopping;
+  private volatile java.util.function.Supplier<JsonObject> cluster =
+      () -> new JsonObject().put("enabled", false);
 
   public Readiness(TokenCache cache, NamedIdpClients idps, Clock clock) {
     this.cache = cache;
     this.idps = idps;
     this.clock = clock;
+  }
+
+  /**
+   * The fleet's status for the {@code cluster} object (fleet mode); informational: a node that lost
+   * the cluster serves on its own and stays ready.
+   */
+  public void cluster(java.util.function.Supplier<JsonObject> status) {
+    this.cluster = status;
   }
 
   /** From now on not ready: the process is stopping (any thread may call this). */
@@ -48,6 +58,7 @@ public final class Readiness {
         .put("stopping", stopping)
         .put("breaker", idps.breakerState())
         .put("breakers", breakers(idps))
+        .put("cluster", cluster.get())
         .put("keys", keys);
   }
 
