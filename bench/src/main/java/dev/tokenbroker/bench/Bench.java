@@ -42,8 +42,8 @@ public final class Bench {
           new Section("eventbus", 40),
           new Section("idp", 75),
           new Section("students", 110),
-          new Section("scaling", 60),
-          new Section("footprint", 200),
+          new Section("scaling", 70),
+          new Section("footprint", 190),
           new Section("prefetch", 45));
 
   private record Section(String name, int estimateSeconds) {}
@@ -91,14 +91,18 @@ public final class Bench {
       for (JvmFlags f : archived) {
         if (!f.available()) {
           report.note(
-              f.label() + ": JDK " + f.jdk().label() + " is not installed here; its rows are skipped");
+              f.label()
+                  + ": JDK "
+                  + f.jdk().label()
+                  + " is not installed here; its rows are skipped");
           continue;
         }
         boolean ok = Brokers.createArchive(ctx, f);
         System.out.println(
             "bench: " + f.archive() + " archive for " + f.label() + (ok ? " written" : " FAILED"));
         if (!ok) {
-          report.note(f.label() + ": the " + f.archive() + " archive could not be made; it runs without");
+          report.note(
+              f.label() + ": the " + f.archive() + " archive could not be made; it runs without");
         }
       }
       boolean tokenDone = false;

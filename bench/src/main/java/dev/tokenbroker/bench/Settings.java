@@ -22,7 +22,7 @@ import java.util.Set;
  * @param prefetchKeys whether the many-keys brokers prefetch them all (false: the harness fetches
  *     them, 8 at a time) [true]
  * @param flagSets JVM flag sets of the broker and its baseline in section 1, the first also in
- *     sections 2, 3 and 5c [sidecar-lean,jvm-default]
+ *     sections 2, 3 and 5c [sidecar,jvm-default]
  * @param studentsFlags JVM flags of the three servers of section 4 [jvm-default]
  * @param variants flag sets compared in the footprint section (the frontier) [see {@link
  *     #DEFAULT_VARIANTS}]
@@ -46,10 +46,11 @@ public record Settings(
     Set<String> sections,
     int budgetSeconds) {
 
-  /** The footprint frontier: per JDK, the C2 reference (JVM defaults) and what trades against it. */
+  /**
+   * The footprint frontier: per JDK, the C2 reference (JVM defaults) and what trades against it.
+   */
   public static final String DEFAULT_VARIANTS =
-      "jvm-default,sidecar-c1,sidecar,sidecar-c2,sidecar-lean,"
-          + "jvm-default-25,sidecar-c1-25,sidecar-lean-25";
+      "jvm-default,sidecar,sidecar-c2,sidecar-c2-lean,jvm-default-25,sidecar-c1-25,sidecar-c2-25";
 
   public static final String DEFAULT_SECTIONS =
       "token,eventbus,idp,students,scaling,footprint,prefetch";
@@ -76,14 +77,11 @@ public record Settings(
             .map(JvmFlags::byLabel)
             .toList(),
         JvmFlags.byLabel(env.getOrDefault("BENCH_STUDENTS_FLAGS", "jvm-default")),
-        List.of(
-                env.getOrDefault("BENCH_VARIANTS", DEFAULT_VARIANTS).split(","))
-            .stream()
+        List.of(env.getOrDefault("BENCH_VARIANTS", DEFAULT_VARIANTS).split(",")).stream()
             .map(String::trim)
             .map(JvmFlags::byLabel)
             .toList(),
-        Set.of(
-            env.getOrDefault("BENCH_SECTIONS", DEFAULT_SECTIONS).split(",")),
+        Set.of(env.getOrDefault("BENCH_SECTIONS", DEFAULT_SECTIONS).split(",")),
         num(env, "BENCH_BUDGET_SECONDS", 860));
   }
 

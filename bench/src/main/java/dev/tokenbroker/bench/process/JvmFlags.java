@@ -73,30 +73,32 @@ public final class JvmFlags {
   public static final JvmFlags JVM_DEFAULT = new JvmFlags("jvm-default", Jdk.DEFAULT, "");
   public static final JvmFlags SIDECAR_C1 =
       new JvmFlags("sidecar-c1", Jdk.DEFAULT, SMALL_HEAP + " -XX:TieredStopAtLevel=1");
-  public static final JvmFlags SIDECAR_C1_CDS =
-      new JvmFlags(
-          "sidecar", Jdk.DEFAULT, SMALL_HEAP + " -XX:TieredStopAtLevel=1" + TRIM)
+  public static final JvmFlags SIDECAR =
+      new JvmFlags("sidecar", Jdk.DEFAULT, SMALL_HEAP + " -XX:TieredStopAtLevel=1" + TRIM)
           .archive(Archive.APPCDS);
   public static final JvmFlags SIDECAR_C2 =
       new JvmFlags("sidecar-c2", Jdk.DEFAULT, SMALL_HEAP + TRIM);
 
   /**
-   * The footprint sets with C2 kept: a smaller heap and metaspace cap, two compiler threads and a
-   * capped code cache (both no-ops on 2 CPUs, but a sidecar on a big node would otherwise size
-   * them from the node's CPUs), the periodic C-heap trim, two malloc arenas.
+   * The leanest C2 set found by hand (bench/README.md, "Where the memory goes"): smaller C2
+   * compilations (inlining and node limits) and a capped code cache, so the compiler's arenas peak
+   * lower; malloc arenas capped and chunks of 32 KiB and more mmap-ed (returned on free).
    */
-  private static final String LEAN =
-      "-XX:+UseSerialGC -Xms16m -Xmx48m -XX:MaxMetaspaceSize=48m -Xss512k"
-          + " -XX:CICompilerCount=2 -XX:ReservedCodeCacheSize=32m"
+  private static final String C2_LEAN =
+      SMALL_HEAP
+          + " -XX:InlineSmallCode=1000 -XX:MaxNodeLimit=30000 -XX:NodeLimitFudgeFactor=1000"
+          + " -XX:ReservedCodeCacheSize=24m"
           + TRIM;
 
-  public static final JvmFlags SIDECAR_LEAN =
-      new JvmFlags("sidecar-lean", Jdk.DEFAULT, LEAN).env(ARENAS).archive(Archive.APPCDS);
+  private static final Map<String, String> MALLOC_LEAN =
+      Map.of("MALLOC_ARENA_MAX", "2", "MALLOC_MMAP_THRESHOLD_", "32768");
 
-  public static final JvmFlags JVM_DEFAULT_25 =
-      new JvmFlags("jvm-default-25", Jdk.TEMURIN_25, "");
-  public static final JvmFlags SIDECAR_C2_25 =
-      new JvmFlags("sidecar-c2-25", Jdk.TEMURIN_25, SMALL_HEAP + TRIM);
+  public static final JvmFlags SIDECAR_C2_LEAN =
+      new JvmFlags("sidecar-c2-lean", Jdk.DEFAULT, C2_LEAN)
+          .env(MALLOC_LEAN)
+          .archive(Archive.APPCDS);
+
+  public static final JvmFlags JVM_DEFAULT_25 = new JvmFlags("jvm-default-25", Jdk.TEMURIN_25, "");
   public static final JvmFlags SIDECAR_C1_25 =
       new JvmFlags(
               "sidecar-c1-25",
@@ -104,25 +106,25 @@ public final class JvmFlags {
               SMALL_HEAP + " -XX:TieredStopAtLevel=1 -XX:+UseCompactObjectHeaders" + TRIM)
           .env(ARENAS)
           .archive(Archive.AOT);
-  public static final JvmFlags SIDECAR_LEAN_25 =
-      new JvmFlags("sidecar-lean-25", Jdk.TEMURIN_25, LEAN + " -XX:+UseCompactObjectHeaders")
+  public static final JvmFlags SIDECAR_C2_25 =
+      new JvmFlags(
+              "sidecar-c2-25", Jdk.TEMURIN_25, SMALL_HEAP + " -XX:+UseCompactObjectHeaders" + TRIM)
           .env(ARENAS)
           .archive(Archive.AOT);
 
   /** The set recommended for the sidecar (bench/README.md says why). */
-  public static final JvmFlags RECOMMENDED = SIDECAR_LEAN;
+  public static final JvmFlags RECOMMENDED = SIDECAR;
 
   private static final List<JvmFlags> ALL =
       List.of(
           JVM_DEFAULT,
           SIDECAR_C1,
-          SIDECAR_C1_CDS,
+          SIDECAR,
           SIDECAR_C2,
-          SIDECAR_LEAN,
+          SIDECAR_C2_LEAN,
           JVM_DEFAULT_25,
-          SIDECAR_C2_25,
           SIDECAR_C1_25,
-          SIDECAR_LEAN_25);
+          SIDECAR_C2_25);
 
   private static final Map<Jdk, Boolean> TRIM_SUPPORTED = new HashMap<>();
 
@@ -132,8 +134,7 @@ public final class JvmFlags {
   private final Map<String, String> env;
   private final Archive archive;
 
-  private JvmFlags(
-      String label, Jdk jdk, String flags, Map<String, String> env, Archive archive) {
+  private JvmFlags(String label, Jdk jdk, String flags, Map<String, String> env, Archive archive) {
     this.label = label;
     this.jdk = jdk;
     this.flags = flags;

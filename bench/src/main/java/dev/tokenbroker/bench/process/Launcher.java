@@ -114,9 +114,9 @@ public record Launcher(
 
   /**
    * Makes the broker's archive for {@code flags}: runs the broker with {@code
-   * -XX:ArchiveClassesAtExit} (AppCDS) or {@code -XX:AOTCacheOutput} (the AOT cache's training
-   * run, JDK 25) through {@code exercise} (start, readiness, tokens), then SIGTERM, on which the
-   * JVM writes the archive. Returns false (and leaves no archive) when this JVM cannot.
+   * -XX:ArchiveClassesAtExit} (AppCDS) or {@code -XX:AOTCacheOutput} (the AOT cache's training run,
+   * JDK 25) through {@code exercise} (start, readiness, tokens), then SIGTERM, on which the JVM
+   * writes the archive. Returns false (and leaves no archive) when this JVM cannot.
    */
   public boolean createArchive(JvmFlags flags, ThrowingFunction<ChildProcess> exercise) {
     Path out = archive(flags);

@@ -84,7 +84,8 @@ public final class ServerProcess implements AutoCloseable {
       Launcher l, String name, JvmFlags flags, String issuer, String jwksUri) throws IOException {
     if (!Files.exists(l.springPeerJar())) {
       throw new IllegalStateException(
-          l.springPeerJar() + " is missing (run.sh builds it with mvn -f bench/spring-peer/pom.xml)");
+          l.springPeerJar()
+              + " is missing (run.sh builds it with mvn -f bench/spring-peer/pom.xml)");
     }
     return new ServerProcess(
         l.startJar(
@@ -94,7 +95,8 @@ public final class ServerProcess implements AutoCloseable {
             List.of(
                 "--spring.security.oauth2.resourceserver.jwt.jwk-set-uri=" + jwksUri,
                 "--spring.security.oauth2.resourceserver.jwt.issuer-uri=" + issuer,
-                "--spring.security.oauth2.resourceserver.jwt.audiences=" + BrokerProcess.STUDENTS_API)));
+                "--spring.security.oauth2.resourceserver.jwt.audiences="
+                    + BrokerProcess.STUDENTS_API)));
   }
 
   /**

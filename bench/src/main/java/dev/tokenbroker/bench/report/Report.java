@@ -78,7 +78,8 @@ public final class Report {
         .append('\n');
     JsonObject jdks = machine.getJsonObject("jdks");
     if (jdks != null) {
-      jdks.forEach(e -> sb.append("JDK ").append(e.getKey()).append(": ").append(e.getValue()).append('\n'));
+      jdks.forEach(
+          e -> sb.append("JDK ").append(e.getKey()).append(": ").append(e.getValue()).append('\n'));
     }
     sb.append("settings: ").append(settings.encode()).append("\n\n");
     for (Table t : tables) {

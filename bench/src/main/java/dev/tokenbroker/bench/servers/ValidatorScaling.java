@@ -48,7 +48,11 @@ public final class ValidatorScaling {
                 .validate(),
             Clock.systemUTC());
     // The first call fetches the key set; every later one only verifies.
-    validator.validate(tokens.get(0)).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    validator
+        .validate(tokens.get(0))
+        .toCompletionStage()
+        .toCompletableFuture()
+        .get(30, TimeUnit.SECONDS);
     AtomicLong ok = new AtomicLong();
     AtomicLong failed = new AtomicLong();
     long warmupEnd = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1500);

@@ -33,6 +33,7 @@ public final class FootprintSuite {
 
   private static final int CONNECTIONS = 64;
   private static final long REMOTE_IDP_MILLIS = 100;
+
   /** C2 needs longer than C1 before a broker with 1,001 keys reaches its steady state. */
   private static final int WARMUP_SECONDS = 6;
 
@@ -281,7 +282,8 @@ public final class FootprintSuite {
    * variant's throughput as the median of its per-round ratios to the C2 reference (JVM defaults)
    * on the same JDK, run in the same round.
    */
-  private void loadTable(Map<JvmFlags, BrokerProcess> brokers, Map<JvmFlags, List<Startup>> startups)
+  private void loadTable(
+      Map<JvmFlags, BrokerProcess> brokers, Map<JvmFlags, List<Startup>> startups)
       throws IOException {
     String one = BrokerProcess.tokenPath(BrokerProcess.STUDENTS_API);
     List<String> rotate = List.of(Integer.toString(s.keys()));
@@ -341,7 +343,8 @@ public final class FootprintSuite {
       JvmFlags v = e.getKey();
       List<LoadResult> r = runs.get(v);
       JvmFlags ref = reference(v, brokers.keySet());
-      double ratio = ref == null ? Double.NaN : Stats.medianRatio(r, runs.get(ref), LoadResult::rps);
+      double ratio =
+          ref == null ? Double.NaN : Stats.medianRatio(r, runs.get(ref), LoadResult::rps);
       double maxRss = r.stream().mapToLong(LoadResult::maxRssKb).max().orElse(-1) / 1024.0;
       long errors = r.stream().mapToLong(LoadResult::errors).sum();
       Memory after = Memory.of(e.getValue().child().pid());
@@ -403,8 +406,7 @@ public final class FootprintSuite {
 
   /** The C2 reference for {@code v}: JVM defaults on the same JDK, if it ran. */
   private static JvmFlags reference(JvmFlags v, java.util.Set<JvmFlags> ran) {
-    JvmFlags ref =
-        v.jdk() == JvmFlags.Jdk.DEFAULT ? JvmFlags.JVM_DEFAULT : JvmFlags.JVM_DEFAULT_25;
+    JvmFlags ref = v.jdk() == JvmFlags.Jdk.DEFAULT ? JvmFlags.JVM_DEFAULT : JvmFlags.JVM_DEFAULT_25;
     return ran.contains(ref) ? ref : null;
   }
 

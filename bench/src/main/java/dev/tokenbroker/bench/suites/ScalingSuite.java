@@ -23,8 +23,8 @@ import java.util.regex.Pattern;
 
 /**
  * Section 4b: students-rs verifications per second on 1 and 2 cores with its token cache off
- * ({@code tokenCache.maxEntries: 0}: every request checks the RSA signature), {@code
- * BENCH_TOKENS} distinct tokens rotating.
+ * ({@code tokenCache.maxEntries: 0}: every request checks the RSA signature), {@code BENCH_TOKENS}
+ * distinct tokens rotating.
  *
  * <ul>
  *   <li>HTTP: students-rs under {@code taskset -c 0} with {@code http.instances: 1}, and under
@@ -116,8 +116,7 @@ public final class ScalingSuite {
               .add(new Run(r, Memory.cpuSeconds(child.pid()) - before));
         }
       }
-      double httpRatio =
-          Stats.medianRatio(runs.get(1), runs.get(0), x -> x.load().rps());
+      double httpRatio = Stats.medianRatio(runs.get(1), runs.get(0), x -> x.load().rps());
       for (int i = 0; i < servers.size(); i++) {
         List<Run> r = runs.get(i);
         double rps = Stats.median(r, x -> x.load().rps());
@@ -159,7 +158,11 @@ public final class ScalingSuite {
     }
     double ratio = Stats.median(ratios);
     t.row(
-        new JsonObject().put("what", "in-jvm").put("cores", 1).put("per_second", Stats.round(Stats.median(one))).put("all", one),
+        new JsonObject()
+            .put("what", "in-jvm")
+            .put("cores", 1)
+            .put("per_second", Stats.round(Stats.median(one)))
+            .put("all", one),
         "TokenValidator, 1 thread",
         "1",
         Stats.rps(Stats.median(one)),
@@ -191,7 +194,10 @@ public final class ScalingSuite {
         "server CPU s per 1000: the students-rs JVM's user+system CPU time (/proc/PID/stat) per 1000 answered requests; equal on 1 and 2 cores = no contention cost.");
     t.note(
         "TokenValidator rows: one validator shared by 1 or 2 plain threads in a JVM under taskset, cache off, no HTTP and no wrk: the clean scaling figure.");
-    t.note("target: 2 cores / 1 core ≥ " + TARGET + " (linear within 10 %), judged on the TokenValidator rows.");
+    t.note(
+        "target: 2 cores / 1 core ≥ "
+            + TARGET
+            + " (linear within 10 %), judged on the TokenValidator rows.");
     ctx.report().add(t);
     ctx.report()
         .target(
@@ -204,8 +210,8 @@ public final class ScalingSuite {
   private int lastInstances;
 
   /**
-   * students-rs pinned to {@code cpus} with {@code http.instances: instances}; without the key
-   * when this students-rs refuses it (before rs12's change), so the section still runs.
+   * students-rs pinned to {@code cpus} with {@code http.instances: instances}; without the key when
+   * this students-rs refuses it (before rs12's change), so the section still runs.
    */
   private ServerProcess startPinned(Launcher l, String issuer, String cpus, int instances)
       throws Exception {
@@ -217,7 +223,8 @@ public final class ScalingSuite {
       return p;
     } catch (RuntimeException e) {
       ServerProcess p =
-          ServerProcess.studentsRsPinned(l, name + "-noinstances", s.studentsFlags(), issuer, cpus, 0);
+          ServerProcess.studentsRsPinned(
+              l, name + "-noinstances", s.studentsFlags(), issuer, cpus, 0);
       lastInstances = 0;
       return p;
     }

@@ -186,8 +186,8 @@ public final class StudentsSuite {
   private static Path minted;
 
   /**
-   * A file of {@code BENCH_TOKENS} distinct valid tokens for students-api, minted once per run
-   * (the IdP's signing key is new in every run).
+   * A file of {@code BENCH_TOKENS} distinct valid tokens for students-api, minted once per run (the
+   * IdP's signing key is new in every run).
    */
   static synchronized Path tokenFile(BenchContext ctx) throws Exception {
     if (minted == null) {

@@ -51,7 +51,12 @@ public final class TokenApiSuite {
     for (JvmFlags flags : s.flagSets()) {
       if (!flags.available()) {
         ctx.report()
-            .note("section 1 with " + flags.label() + " skipped: JDK " + flags.jdk().label() + " not installed");
+            .note(
+                "section 1 with "
+                    + flags.label()
+                    + " skipped: JDK "
+                    + flags.jdk().label()
+                    + " not installed");
         continue;
       }
       run(flags, tokenGet, eventBus && first, first ? s.connections() : List.of(64));
@@ -80,8 +85,7 @@ public final class TokenApiSuite {
         List<LoadResult> brokerRuns = new ArrayList<>();
         Memory afterTokenGet = null;
         if (tokenGet) {
-          brokerRuns.addAll(
-              tokenGet(flags, connections, broker, baseline, sample.body().length()));
+          brokerRuns.addAll(tokenGet(flags, connections, broker, baseline, sample.body().length()));
           afterTokenGet = Memory.of(broker.child().pid());
         }
         if (eventBus) {
