@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every benchmark in bench/README.md and prints the table; writes bench/results/latest.json.
 #
-#   bench/run.sh            full run (about 14 minutes, hard limit BENCH_TIME_LIMIT=1020 s)
+#   bench/run.sh            full run (about 14 minutes, hard limit BENCH_TIME_LIMIT=1200 s)
 #   bench/run.sh --quick    smoke test (about 5 minutes, one round, short runs)
 #
 # Installs wrk (Debian) when missing, builds the broker and students-rs jars, this module and the
@@ -13,7 +13,7 @@ set -euo pipefail
 started=$(date +%s)
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(dirname "$BENCH_DIR")"
-TIME_LIMIT="${BENCH_TIME_LIMIT:-1020}"
+TIME_LIMIT="${BENCH_TIME_LIMIT:-1200}"
 WORK="$BENCH_DIR/target/bench-work"
 PIDS="$WORK/logs/children.pids"
 
