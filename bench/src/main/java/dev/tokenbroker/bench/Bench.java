@@ -8,6 +8,7 @@ import dev.tokenbroker.bench.report.Report;
 import dev.tokenbroker.bench.suites.Brokers;
 import dev.tokenbroker.bench.suites.FootprintSuite;
 import dev.tokenbroker.bench.suites.IdpCallsSuite;
+import dev.tokenbroker.bench.suites.ScalingSuite;
 import dev.tokenbroker.bench.suites.StudentsSuite;
 import dev.tokenbroker.bench.suites.TokenApiSuite;
 import io.vertx.core.Vertx;
@@ -20,7 +21,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -35,11 +38,12 @@ public final class Bench {
   /** Rough length of each section with the default settings, for the budget check. */
   private static final List<Section> SECTIONS =
       List.of(
-          new Section("token", 130),
+          new Section("token", 200),
           new Section("eventbus", 40),
           new Section("idp", 75),
-          new Section("students", 70),
-          new Section("footprint", 110),
+          new Section("students", 110),
+          new Section("scaling", 70),
+          new Section("footprint", 190),
           new Section("prefetch", 45),
           new Section("fleet", 60));
 
@@ -75,9 +79,32 @@ public final class Bench {
               clientVertx,
               serviceVertx,
               report);
-      if (settings.flags().appCds() || settings.variants().stream().anyMatch(JvmFlags::appCds)) {
+      Set<JvmFlags> archived = new LinkedHashSet<>();
+      if (settings.runs("token")
+          || settings.runs("eventbus")
+          || settings.runs("idp")
+          || settings.runs("prefetch")) {
+        settings.flagSets().stream().filter(JvmFlags::appCds).forEach(archived::add);
+      }
+      if (settings.runs("footprint")) {
+        settings.variants().stream().filter(JvmFlags::appCds).forEach(archived::add);
+      }
+      for (JvmFlags f : archived) {
+        if (!f.available()) {
+          report.note(
+              f.label()
+                  + ": JDK "
+                  + f.jdk().label()
+                  + " is not installed here; its rows are skipped");
+          continue;
+        }
+        boolean ok = Brokers.createArchive(ctx, f);
         System.out.println(
-            "bench: class-data archive " + (Brokers.createCdsArchive(ctx) ? "written" : "FAILED"));
+            "bench: " + f.archive() + " archive for " + f.label() + (ok ? " written" : " FAILED"));
+        if (!ok) {
+          report.note(
+              f.label() + ": the " + f.archive() + " archive could not be made; it runs without");
+        }
       }
       boolean tokenDone = false;
       for (Section section : SECTIONS) {
@@ -114,6 +141,7 @@ public final class Bench {
             case "idp" -> new IdpCallsSuite(ctx).run();
             case "fleet" -> new dev.tokenbroker.bench.suites.FleetSuite(ctx).run();
             case "students" -> new StudentsSuite(ctx).run();
+            case "scaling" -> new ScalingSuite(ctx).run();
             case "footprint" -> new FootprintSuite(ctx).run();
             case "prefetch" -> {
               double left = settings.budgetSeconds() - (System.nanoTime() - t0) / 1e9;
@@ -155,6 +183,7 @@ public final class Bench {
         .put("free_g", run(List.of("free", "-g")).trim())
         .put("java", javaVersion.trim())
         .put("java_version_full", run(List.of(JvmFlags.javaBin(), "-version")).trim())
+        .put("jdks", new JsonObject(new java.util.LinkedHashMap<>(JvmFlags.versions())))
         .put("cpu", cpuModel())
         .put("kernel", run(List.of("uname", "-r")).trim())
         .put("wrk", run(List.of("wrk", "--version")).lines().findFirst().orElse("?").trim())

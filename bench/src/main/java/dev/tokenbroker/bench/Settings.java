@@ -21,11 +21,12 @@ import java.util.Set;
  * @param connections wrk connection counts for token GET [1,16,64]
  * @param prefetchKeys whether the many-keys brokers prefetch them all (false: the harness fetches
  *     them, 8 at a time) [true]
- * @param flags JVM flags of the broker and its baseline in sections 1–3 and 5c [sidecar]
+ * @param flagSets JVM flag sets of the broker and its baseline in section 1, the first also in
+ *     sections 2, 3 and 5c [sidecar,jvm-default]
  * @param studentsFlags JVM flags of the three servers of section 4 [jvm-default]
- * @param variants flag sets compared in the footprint section
- *     [sidecar-c1,sidecar,sidecar-c2,jvm-default]
- * @param sections which sections run [token,eventbus,idp,students,footprint,prefetch]
+ * @param variants flag sets compared in the footprint section (the frontier) [see {@link
+ *     #DEFAULT_VARIANTS}]
+ * @param sections which sections run [token,eventbus,idp,students,scaling,footprint,prefetch]
  * @param budgetSeconds no section starts after this much wall time [560]
  */
 public record Settings(
@@ -39,11 +40,20 @@ public record Settings(
     int tokens,
     List<Integer> connections,
     boolean prefetchKeys,
-    JvmFlags flags,
+    List<JvmFlags> flagSets,
     JvmFlags studentsFlags,
     List<JvmFlags> variants,
     Set<String> sections,
     int budgetSeconds) {
+
+  /**
+   * The footprint frontier: per JDK, the C2 reference (JVM defaults) and what trades against it.
+   */
+  public static final String DEFAULT_VARIANTS =
+      "jvm-default,sidecar,sidecar-c2,sidecar-c2-lean,jvm-default-25,sidecar-c1-25,sidecar-c2-25";
+
+  public static final String DEFAULT_SECTIONS =
+      "token,eventbus,idp,students,scaling,footprint,prefetch,fleet";
 
   public static Settings from(Map<String, String> env, boolean quick) {
     return new Settings(
@@ -60,24 +70,29 @@ public record Settings(
             .map(Integer::parseInt)
             .toList(),
         Boolean.parseBoolean(env.getOrDefault("BENCH_PREFETCH_KEYS", "true")),
-        JvmFlags.byLabel(env.getOrDefault("BENCH_FLAGS", "sidecar")),
-        JvmFlags.byLabel(env.getOrDefault("BENCH_STUDENTS_FLAGS", "jvm-default")),
         List.of(
-                env.getOrDefault("BENCH_VARIANTS", "sidecar-c1,sidecar,sidecar-c2,jvm-default")
+                env.getOrDefault("BENCH_FLAGS", JvmFlags.RECOMMENDED.label() + ",jvm-default")
                     .split(","))
             .stream()
+            .map(JvmFlags::byLabel)
+            .toList(),
+        JvmFlags.byLabel(env.getOrDefault("BENCH_STUDENTS_FLAGS", "jvm-default")),
+        List.of(env.getOrDefault("BENCH_VARIANTS", DEFAULT_VARIANTS).split(",")).stream()
             .map(String::trim)
             .map(JvmFlags::byLabel)
             .toList(),
-        Set.of(
-            env.getOrDefault("BENCH_SECTIONS", "token,eventbus,idp,students,footprint,prefetch")
-                .split(",")),
-        num(env, "BENCH_BUDGET_SECONDS", 560));
+        Set.of(env.getOrDefault("BENCH_SECTIONS", DEFAULT_SECTIONS).split(",")),
+        num(env, "BENCH_BUDGET_SECONDS", 860));
   }
 
   private static int num(Map<String, String> env, String name, int def) {
     String v = env.get(name);
     return v == null || v.isBlank() ? def : Integer.parseInt(v.trim());
+  }
+
+  /** The main flag set: the first of {@code BENCH_FLAGS}. */
+  public JvmFlags flags() {
+    return flagSets.get(0);
   }
 
   public boolean runs(String section) {
@@ -96,7 +111,7 @@ public record Settings(
         .put("tokens", tokens)
         .put("connections", connections)
         .put("prefetch_keys", prefetchKeys)
-        .put("flags", flags.label())
+        .put("flags", flagSets.stream().map(JvmFlags::label).toList())
         .put("students_flags", studentsFlags.label())
         .put("variants", variants.stream().map(JvmFlags::label).toList());
   }

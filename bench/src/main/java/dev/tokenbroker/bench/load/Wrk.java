@@ -49,11 +49,28 @@ public final class Wrk {
       List<String> scriptArgs,
       ChildProcess watch)
       throws IOException {
+    return run(url, connections, seconds, headers, script, scriptArgs, watch, null);
+  }
+
+  /** The same with wrk pinned to {@code cpus} ({@code taskset -c}), unless null. */
+  public LoadResult run(
+      String url,
+      int connections,
+      int seconds,
+      Map<String, String> headers,
+      String script,
+      List<String> scriptArgs,
+      ChildProcess watch,
+      String cpus)
+      throws IOException {
     if (!url.startsWith("http://127.0.0.1:")) {
       throw new IllegalArgumentException("load only ever targets 127.0.0.1: " + url);
     }
-    List<String> cmd =
-        new ArrayList<>(List.of("wrk", "-t1", "-c" + connections, "-d" + seconds + "s"));
+    List<String> cmd = new ArrayList<>();
+    if (cpus != null) {
+      cmd.addAll(List.of("taskset", "-c", cpus));
+    }
+    cmd.addAll(List.of("wrk", "-t1", "-c" + connections, "-d" + seconds + "s"));
     cmd.add("--latency");
     cmd.add("--timeout");
     cmd.add("5s");

@@ -49,28 +49,31 @@ public record Launcher(
   public ChildProcess startJar(
       String name, JvmFlags flags, List<String> extra, Path jar, List<String> args)
       throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(JvmFlags.javaBin()));
+    List<String> cmd = new ArrayList<>(List.of(flags.java()));
     cmd.addAll(flags.args());
-    if (flags.appCds() && jar.equals(brokerJar) && Files.exists(cdsArchive())) {
-      cmd.add("-XX:SharedArchiveFile=" + cdsArchive());
+    Path archive = archive(flags);
+    if (flags.appCds() && jar.equals(brokerJar) && Files.exists(archive) && extra.isEmpty()) {
+      cmd.add(
+          (flags.archive() == JvmFlags.Archive.AOT ? "-XX:AOTCache=" : "-XX:SharedArchiveFile=")
+              + archive);
     }
     cmd.addAll(extra);
     cmd.add("-jar");
     cmd.add(jar.toString());
     cmd.addAll(args);
-    return start(name, cmd, Map.of());
+    return start(name, cmd, flags.env());
   }
 
   /** {@code java FLAGS -cp CLASSPATH MAIN ARGS}. */
   public ChildProcess startMain(String name, JvmFlags flags, String mainClass, List<String> args)
       throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(JvmFlags.javaBin()));
+    List<String> cmd = new ArrayList<>(List.of(flags.java()));
     cmd.addAll(flags.args());
     cmd.add("-cp");
     cmd.add(classpath);
     cmd.add(mainClass);
     cmd.addAll(args);
-    return start(name, cmd, Map.of());
+    return start(name, cmd, flags.env());
   }
 
   /**
@@ -95,23 +98,39 @@ public record Launcher(
     return child;
   }
 
-  /** Where the broker's application class-data archive is written. */
-  public Path cdsArchive() {
-    return workDir.resolve("broker.jsa");
+  /**
+   * Where the broker's class-data archive for {@code flags} is written: one per flag set, since an
+   * archive only fits the JDK, jar and (for the AOT cache) heap layout flags it was made with.
+   */
+  public Path archive(JvmFlags flags) {
+    return workDir.resolve(
+        "broker-" + flags.label() + (flags.archive() == JvmFlags.Archive.AOT ? ".aot" : ".jsa"));
+  }
+
+  /** The Spring Boot peer server's jar (built by run.sh next to the other jars), maybe absent. */
+  public Path springPeerJar() {
+    return brokerJar.resolveSibling("spring-peer.jar");
   }
 
   /**
-   * Makes the broker's AppCDS archive: runs the broker with {@code -XX:ArchiveClassesAtExit}
-   * through {@code exercise} (start, readiness, a token), then SIGTERM, on which the JVM writes the
-   * archive. Returns false (and leaves no archive) when this JVM cannot.
+   * Makes the broker's archive for {@code flags}: runs the broker with {@code
+   * -XX:ArchiveClassesAtExit} (AppCDS) or {@code -XX:AOTCacheOutput} (the AOT cache's training run,
+   * JDK 25) through {@code exercise} (start, readiness, tokens), then SIGTERM, on which the JVM
+   * writes the archive. Returns false (and leaves no archive) when this JVM cannot.
    */
-  public boolean createCdsArchive(ThrowingFunction<ChildProcess> exercise) {
+  public boolean createArchive(JvmFlags flags, ThrowingFunction<ChildProcess> exercise) {
+    Path out = archive(flags);
     try {
-      Files.deleteIfExists(cdsArchive());
-      try (ChildProcess p = exercise.apply(List.of("-XX:ArchiveClassesAtExit=" + cdsArchive()))) {
-        // closing sends SIGTERM and waits; the archive is dumped during exit
+      Files.deleteIfExists(out);
+      String flag =
+          flags.archive() == JvmFlags.Archive.AOT
+              ? "-XX:AOTCacheOutput="
+              : "-XX:ArchiveClassesAtExit=";
+      try (ChildProcess p = exercise.apply(List.of(flag + out))) {
+        // SIGTERM; the archive is dumped during exit (the AOT cache by a sub-process: longer)
+        p.terminate(Duration.ofSeconds(90));
       }
-      return Files.exists(cdsArchive());
+      return Files.exists(out);
     } catch (Exception e) {
       return false;
     }

@@ -29,6 +29,18 @@ public record Memory(long rssKb, long peakRssKb) {
     }
   }
 
+  /** User + system CPU time of a process so far, in seconds (from {@code /proc/PID/stat}). */
+  public static double cpuSeconds(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      // fields 14 and 15 of stat; f[0] is field 3
+      return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+    } catch (IOException | RuntimeException e) {
+      return Double.NaN;
+    }
+  }
+
   private static long kb(String line) {
     Matcher m = NUMBER.matcher(line);
     return m.find() ? Long.parseLong(m.group(1)) : -1;

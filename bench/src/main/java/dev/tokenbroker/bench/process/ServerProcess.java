@@ -52,6 +52,54 @@ public final class ServerProcess implements AutoCloseable {
   }
 
   /**
+   * students-rs for the scaling section: its token cache off, {@code instances} HTTP verticles
+   * ({@code http.instances}; left out when {@code instances} is 0), started under {@code taskset -c
+   * cpus}.
+   */
+  public static ServerProcess studentsRsPinned(
+      Launcher l, String name, JvmFlags flags, String issuer, String cpus, int instances)
+      throws IOException {
+    String yaml =
+        "http: {host: 127.0.0.1, port: 0"
+            + (instances > 0 ? ", instances: " + instances : "")
+            + "}\nissuer: \""
+            + issuer
+            + "\"\naudience: \""
+            + BrokerProcess.STUDENTS_API
+            + "\"\ntokenCache: {maxEntries: 0}\n";
+    Path config = l.workDir().resolve(name + ".yaml");
+    Files.writeString(config, yaml);
+    List<String> cmd = new java.util.ArrayList<>(List.of("taskset", "-c", cpus, flags.java()));
+    cmd.addAll(flags.args());
+    cmd.addAll(List.of("-jar", l.studentsJar().toString(), "--config", config.toString()));
+    return new ServerProcess(l.start(name, cmd, flags.env()));
+  }
+
+  /**
+   * The Spring Boot resource server ({@code bench/spring-peer}): {@code NimbusJwtDecoder} with the
+   * IdP's JWKS URI, issuer and audience checked, {@code GET /students} needing {@code
+   * SCOPE_read:students}.
+   */
+  public static ServerProcess springPeer(
+      Launcher l, String name, JvmFlags flags, String issuer, String jwksUri) throws IOException {
+    if (!Files.exists(l.springPeerJar())) {
+      throw new IllegalStateException(
+          l.springPeerJar()
+              + " is missing (run.sh builds it with mvn -f bench/spring-peer/pom.xml)");
+    }
+    return new ServerProcess(
+        l.startJar(
+            name,
+            flags,
+            l.springPeerJar(),
+            List.of(
+                "--spring.security.oauth2.resourceserver.jwt.jwk-set-uri=" + jwksUri,
+                "--spring.security.oauth2.resourceserver.jwt.issuer-uri=" + issuer,
+                "--spring.security.oauth2.resourceserver.jwt.audiences="
+                    + BrokerProcess.STUDENTS_API)));
+  }
+
+  /**
    * The bare Vert.x server answering {@code body}'s bytes, with a TCP bridge on {@code bridgePort}.
    */
   public static ServerProcess baseline(

@@ -21,26 +21,30 @@ public final class Brokers {
   private Brokers() {}
 
   /**
-   * Makes the broker's AppCDS archive for the flag sets that use it: one start of the broker
-   * ({@code sidecar-c1} flags, one key) through readiness and a token, then SIGTERM.
+   * Makes the broker's class-data archive for {@code flags} (AppCDS, or the AOT cache on 25): one
+   * start of the broker with exactly those flags and one key, through readiness and a few hundred
+   * token requests (the AOT cache also records method profiles, JEP 515), then SIGTERM.
    */
-  public static boolean createCdsArchive(BenchContext ctx) {
+  public static boolean createArchive(BenchContext ctx, JvmFlags flags) {
     Launcher l = ctx.launcher();
-    return l.createCdsArchive(
+    return l.createArchive(
+        flags,
         extra -> {
           BrokerProcess b =
               BrokerProcess.start(
                   l,
-                  "cds-dump",
-                  JvmFlags.SIDECAR_C1,
+                  "archive-" + flags.label(),
+                  flags,
                   extra,
                   ctx.idp().tokenEndpoint(MockIdp.LONG),
                   List.of(new BrokerProcess.Key(BrokerProcess.STUDENTS_API, true)));
           try {
             b.awaitReady(Duration.ofSeconds(60));
-            l.get(
-                b.baseUrl() + BrokerProcess.tokenPath(BrokerProcess.STUDENTS_API),
-                BrokerProcess.GUARD_HEADER);
+            for (int i = 0; i < 300; i++) {
+              l.get(
+                  b.baseUrl() + BrokerProcess.tokenPath(BrokerProcess.STUDENTS_API),
+                  BrokerProcess.GUARD_HEADER);
+            }
             l.get(b.baseUrl() + "/health/ready", Map.of());
             return b.child();
           } catch (RuntimeException e) {

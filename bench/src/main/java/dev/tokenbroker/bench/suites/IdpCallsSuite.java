@@ -83,7 +83,7 @@ public final class IdpCallsSuite {
         burstRow(t, "broker", calls, outcomes);
         boolean allOk = outcomes.stream().allMatch(o -> o.ok() == s.callers());
         ctx.report()
-            .target(
+            .check(
                 "cold burst: IdP calls for " + s.callers() + " concurrent requests, one key",
                 "exactly 1",
                 calls.toString(),
@@ -99,7 +99,7 @@ public final class IdpCallsSuite {
         long stormCalls = proxy.count(shortPath, "https://storm");
         stormRow(t, "broker", stormCalls, storm);
         ctx.report()
-            .target(
+            .check(
                 "refresh storm: IdP calls per token, "
                     + s.callers()
                     + " callers, "
