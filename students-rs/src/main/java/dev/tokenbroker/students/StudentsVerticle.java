@@ -46,11 +46,12 @@ public class StudentsVerticle extends VerticleBase {
 
   private static final Logger LOG = Logger.getLogger("dev.tokenbroker.students");
 
+  /** Tells the random ports of listeners with several instances apart (see {@link #sharedPort}). */
+  private static final AtomicInteger RANDOM_PORT_IDS = new AtomicInteger();
+
   private final StudentsOptions options;
   private final Clock clock;
   private final StudentsMetrics metrics;
-  private static final AtomicInteger RANDOM_PORT_IDS = new AtomicInteger();
-
   private final Set<String> eventLoops = ConcurrentHashMap.newKeySet();
   private TokenValidator validator;
   private volatile int actualPort = -1;
