@@ -4,6 +4,7 @@ import dev.tokenbroker.common.config.ConfigException;
 import dev.tokenbroker.common.launch.ServiceStart;
 import dev.tokenbroker.common.log.JsonLogging;
 import dev.tokenbroker.common.log.ShutdownHook;
+import dev.tokenbroker.students.api.AccessLogOutput;
 import dev.tokenbroker.students.config.StudentsOptions;
 import dev.tokenbroker.students.metrics.StudentsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -36,6 +37,7 @@ public final class Main {
 
   public static void main(String[] args) {
     JsonLogging.install(System.out, "students-rs");
+    AccessLogOutput.install(System.out, "students-rs");
     int status = start(args, System.getenv(), System.err);
     if (status != 0) {
       System.exit(status);

@@ -78,7 +78,7 @@ public final class HardenedHttpServer {
   private final ListenerLimits limits;
   private final RejectionLog rejections;
   private final Handler<HttpServerRequest> next;
-  private final AtomicInteger open = new AtomicInteger();
+  private final AtomicInteger open;
   private final Map<HttpConnection, Watch> watched = new ConcurrentHashMap<>();
   private volatile Throwable lastInvalidCause;
 
@@ -86,7 +86,9 @@ public final class HardenedHttpServer {
       Vertx vertx,
       ListenerLimits limits,
       RejectionLog rejections,
-      Handler<HttpServerRequest> next) {
+      Handler<HttpServerRequest> next,
+      AtomicInteger open) {
+    this.open = open;
     this.vertx = vertx;
     this.limits = new ListenerLimits(limits);
     this.rejections = rejections;
@@ -124,11 +126,45 @@ public final class HardenedHttpServer {
       Handler<HttpServerRequest> handler,
       ListenerStats stats,
       boolean smallAnswers) {
+    return create(
+        vertx, options, limits, rejections, handler, stats, smallAnswers, new AtomicInteger());
+  }
+
+  /**
+   * As {@link #create(Vertx, HttpServerOptions, ListenerLimits, RejectionLog, Handler)}, counting
+   * open connections in {@code openConnections}: servers sharing one port on several event loops
+   * (verticle instances) pass the same counter, so {@code maxConnections} holds for the listener.
+   */
+  public static HttpServer create(
+      Vertx vertx,
+      HttpServerOptions options,
+      ListenerLimits limits,
+      RejectionLog rejections,
+      Handler<HttpServerRequest> handler,
+      AtomicInteger openConnections) {
+    return create(vertx, options, limits, rejections, handler, null, false, openConnections);
+  }
+
+  /**
+   * The general form: {@code stats} may be null; {@code smallAnswers} as in {@link #create(Vertx,
+   * HttpServerOptions, ListenerLimits, RejectionLog, Handler, ListenerStats, boolean)}; {@code
+   * openConnections} shared by every server of one listener.
+   */
+  public static HttpServer create(
+      Vertx vertx,
+      HttpServerOptions options,
+      ListenerLimits limits,
+      RejectionLog rejections,
+      Handler<HttpServerRequest> handler,
+      ListenerStats stats,
+      boolean smallAnswers,
+      AtomicInteger openConnections) {
     HttpServerOptions applied = limits.applyTo(new HttpServerOptions(options));
     if (smallAnswers) {
       applied.setIdleTimeout(0).setReadIdleTimeout(limits.getIdleTimeoutSeconds());
     }
-    HardenedHttpServer h = new HardenedHttpServer(vertx, limits, rejections, handler);
+    HardenedHttpServer h =
+        new HardenedHttpServer(vertx, limits, rejections, handler, openConnections);
     if (stats != null) {
       stats.add(h);
     }

@@ -24,6 +24,7 @@ import io.vertx.ext.web.handler.CorsHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.time.Clock;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * The HTTP API. Every request passes, in this order: request id, access log, request metrics, CORS;
@@ -70,6 +71,32 @@ public final class StudentsRouter {
       Clock clock,
       StudentsMetrics metrics,
       RejectionLog rejections) {
+    return factory(vertx, options, validator, clock, metrics, rejections).get();
+  }
+
+  /**
+   * Routers for the server instances of one listener (one per event loop). Everything stateful is
+   * shared and lock-free: the validator, the metrics, and one rate-limit bucket for all of them (so
+   * {@code rateLimit.requestsPerSecond} holds for the server, not per instance).
+   */
+  public static Supplier<Router> factory(
+      Vertx vertx,
+      StudentsOptions options,
+      TokenValidator validator,
+      Clock clock,
+      StudentsMetrics metrics,
+      RejectionLog rejections) {
+    RateLimitHandler rateLimit = new RateLimitHandler(options.getRequestsPerSecond(), clock);
+    return () -> create(vertx, options, validator, metrics, rejections, rateLimit);
+  }
+
+  private static Router create(
+      Vertx vertx,
+      StudentsOptions options,
+      TokenValidator validator,
+      StudentsMetrics metrics,
+      RejectionLog rejections,
+      RateLimitHandler rateLimit) {
     Router router = Router.router(vertx);
     router.route().handler(new RequestIdHandler());
     router.route().handler(new AccessLogHandler());
@@ -96,7 +123,7 @@ public final class StudentsRouter {
 
     // One route per step: Vert.x Web orders handler kinds within a route (body before user
     // handlers), while this chain needs the rate limit first.
-    router.get("/students").handler(new RateLimitHandler(options.getRequestsPerSecond(), clock));
+    router.get("/students").handler(rateLimit);
     router
         .get("/students")
         .handler(BodyHandler.create(false).setBodyLimit(options.getMaxBodyBytes()));

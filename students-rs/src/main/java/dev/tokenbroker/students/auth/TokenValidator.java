@@ -29,10 +29,12 @@ import java.time.Clock;
  *       when present are not in the future, each with {@code leewaySeconds} of leeway.
  * </ol>
  *
- * Tokens that passed are remembered (bounded, keyed by the whole token, never past {@code exp},
- * dropped when the key set changes); a remembered token skips the signature check but its {@code
- * exp} and {@code nbf} are checked again on each use. Time comes from the injected {@link Clock}.
- * Failures are {@link AuthFailure}s; nothing else escapes. Thread-safe.
+ * Tokens that passed are remembered (bounded, keyed by the text they were presented in, never past
+ * {@code exp}, never after the key set changed); a remembered token skips the signature check and
+ * all decoding, but its {@code exp}, {@code nbf} and {@code iat} are checked again on each use. A
+ * lookup hashes only the tail of the signature segment and compares the whole text once. Time comes
+ * from the injected {@link Clock}. Failures are {@link AuthFailure}s; nothing else escapes.
+ * Thread-safe and lock-free on the request path: one validator serves every event loop.
  */
 public interface TokenValidator {
 
@@ -53,6 +55,22 @@ public interface TokenValidator {
 
   /** Validates the token; the future fails with an {@link AuthFailure} when it is refused. */
   Future<VerifiedToken> validate(String token);
+
+  /**
+   * Validates the token that is {@code presented} from {@code tokenStart} to its end (e.g. an
+   * {@code Authorization} header value after {@code "Bearer "}) without copying it when it is
+   * remembered; it is remembered under {@code presented} and {@code tokenStart}.
+   */
+  Future<VerifiedToken> validate(String presented, int tokenStart);
+
+  /**
+   * The remembered token presented exactly so (same text, same {@code tokenStart}) under the keys
+   * in force now, with its time limits checked again now; {@code null} when none is remembered
+   * (then check the syntax of {@code presented} and call {@link #validate(String, int)}). Throws an
+   * {@link AuthFailure} when the remembered token is no longer valid in time. Never decodes: only
+   * text that once passed every check can be found, so a hit needs no syntax check either.
+   */
+  VerifiedToken remembered(String presented, int tokenStart);
 
   /** The key source this validator reads from. */
   KeySource keySource();

@@ -7,7 +7,8 @@ import java.util.Set;
 /**
  * An access token whose signature, issuer, audience and lifetime have been checked. It carries what
  * the API needs: the caller's client id for logs, the granted scopes and the time limits that are
- * checked again on every use. Never holds the token text itself.
+ * checked again on every use ({@code exp}, {@code nbf}, {@code iat}). Never holds the token text
+ * itself.
  */
 public final class VerifiedToken {
 
@@ -15,18 +16,35 @@ public final class VerifiedToken {
   private final Set<String> scopes;
   private final long expiresAtEpochSecond;
   private final long notBeforeEpochSecond;
+  private final long issuedAtEpochSecond;
   private final JsonObject claims;
 
+  /** Without {@code iat}. */
   public VerifiedToken(
       String clientId,
       Set<String> scopes,
       long expiresAtEpochSecond,
       long notBeforeEpochSecond,
       JsonObject claims) {
+    this(clientId, scopes, expiresAtEpochSecond, notBeforeEpochSecond, Long.MIN_VALUE, claims);
+  }
+
+  /**
+   * @param notBeforeEpochSecond {@code nbf}, {@link Long#MIN_VALUE} when absent
+   * @param issuedAtEpochSecond {@code iat}, {@link Long#MIN_VALUE} when absent
+   */
+  public VerifiedToken(
+      String clientId,
+      Set<String> scopes,
+      long expiresAtEpochSecond,
+      long notBeforeEpochSecond,
+      long issuedAtEpochSecond,
+      JsonObject claims) {
     this.clientId = clientId;
     this.scopes = Set.copyOf(scopes);
     this.expiresAtEpochSecond = expiresAtEpochSecond;
     this.notBeforeEpochSecond = notBeforeEpochSecond;
+    this.issuedAtEpochSecond = issuedAtEpochSecond;
     this.claims = claims;
   }
 
@@ -52,6 +70,11 @@ public final class VerifiedToken {
   /** The {@code nbf} claim in seconds since the epoch, {@link Long#MIN_VALUE} when absent. */
   public long notBeforeEpochSecond() {
     return notBeforeEpochSecond;
+  }
+
+  /** The {@code iat} claim in seconds since the epoch, {@link Long#MIN_VALUE} when absent. */
+  public long issuedAtEpochSecond() {
+    return issuedAtEpochSecond;
   }
 
   public Instant expiresAt() {

@@ -32,6 +32,9 @@ public class StudentsOptions {
   public static final int DEFAULT_MAX_BODY_BYTES = 1024;
   public static final int DEFAULT_REQUESTS_PER_SECOND = 0;
 
+  /** The largest {@code http.instances}. */
+  public static final int MAX_INSTANCES = 64;
+
   /**
    * Connections held at once. students-rs may sit behind a reverse proxy that pools upstream
    * connections, or face many clients: 1024 leaves room for both and bounds idle-connection floods
@@ -42,6 +45,7 @@ public class StudentsOptions {
 
   private String host = DEFAULT_HOST;
   private int port = DEFAULT_PORT;
+  private int instances = defaultInstances();
   private String requiredScope = DEFAULT_REQUIRED_SCOPE;
   private boolean authEnabled = DEFAULT_AUTH_ENABLED;
   private int maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
@@ -55,6 +59,7 @@ public class StudentsOptions {
   public StudentsOptions(StudentsOptions other) {
     this.host = other.host;
     this.port = other.port;
+    this.instances = other.instances;
     this.requiredScope = other.requiredScope;
     this.authEnabled = other.authEnabled;
     this.maxBodyBytes = other.maxBodyBytes;
@@ -73,6 +78,7 @@ public class StudentsOptions {
     ConfigReader http = r.child("http");
     host = http.string("host", DEFAULT_HOST);
     port = http.integer("port", DEFAULT_PORT);
+    instances = http.integer("instances", defaultInstances());
     limits = ListenerLimits.read(http.object("limits"), DEFAULT_MAX_CONNECTIONS);
     http.rejectUnknownKeys();
     requiredScope = r.string("requiredScope", DEFAULT_REQUIRED_SCOPE);
@@ -101,7 +107,11 @@ public class StudentsOptions {
         .toJson()
         .put(
             "http",
-            new JsonObject().put("host", host).put("port", port).put("limits", limits.toJson()))
+            new JsonObject()
+                .put("host", host)
+                .put("port", port)
+                .put("instances", instances)
+                .put("limits", limits.toJson()))
         .put("requiredScope", requiredScope)
         .put("authEnabled", authEnabled)
         .put("maxBodyBytes", maxBodyBytes)
@@ -122,6 +132,9 @@ public class StudentsOptions {
     }
     if (port < 0 || port > 65535) {
       throw new ConfigException("http.port", "must be between 0 and 65535");
+    }
+    if (instances < 1 || instances > MAX_INSTANCES) {
+      throw new ConfigException("http.instances", "must be between 1 and " + MAX_INSTANCES);
     }
     limits.validate((key, problem) -> new ConfigException("http.limits." + key, problem));
     if (requiredScope == null
@@ -176,6 +189,29 @@ public class StudentsOptions {
 
   public StudentsOptions setPort(int port) {
     this.port = port;
+    return this;
+  }
+
+  /**
+   * The default of {@link #getInstances()}: the processors this JVM may use ({@link
+   * Runtime#availableProcessors()}, which follows {@code taskset} and container CPU limits), at
+   * most {@link #MAX_INSTANCES}.
+   */
+  public static int defaultInstances() {
+    return Math.max(1, Math.min(MAX_INSTANCES, Runtime.getRuntime().availableProcessors()));
+  }
+
+  /**
+   * HTTP server instances, each on an event loop of its own, sharing the port (Vert.x hands new
+   * connections to them in turn). They share one token validator, key source, rate limit,
+   * connection cap and metrics registry.
+   */
+  public int getInstances() {
+    return instances;
+  }
+
+  public StudentsOptions setInstances(int instances) {
+    this.instances = instances;
     return this;
   }
 

@@ -12,6 +12,8 @@ import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
@@ -41,7 +43,8 @@ import java.util.function.Supplier;
  * </ul>
  *
  * Tag values are fixed texts from this class or an HTTP status code: never anything from a request.
- * Thread-safe.
+ * Thread-safe and lock-free once a series exists (Micrometer counters and timers are striped
+ * adders): one instance serves every event loop.
  */
 public final class StudentsMetrics implements KeySourceMetrics {
 
@@ -93,7 +96,13 @@ public final class StudentsMetrics implements KeySourceMetrics {
   };
 
   private final PrometheusMeterRegistry registry;
+  private static final int MIN_STATUS = 100;
+
   private final Map<Integer, Counter> requests = new ConcurrentHashMap<>();
+
+  /** The counters of statuses 100..599 by status, filled on first use: no boxing, no map. */
+  private final AtomicReferenceArray<Counter> byStatus = new AtomicReferenceArray<>(500);
+
   private final Map<String, Counter> rejected = new ConcurrentHashMap<>();
   private final Map<AuthFailure.Reason, Counter> failures = new EnumMap<>(AuthFailure.Reason.class);
   private final Counter jwksSuccess;
@@ -152,15 +161,27 @@ public final class StudentsMetrics implements KeySourceMetrics {
 
   /** One answered request (not a probe or scrape) with its HTTP status. */
   public void request(int status) {
-    requests
-        .computeIfAbsent(
-            status,
-            s ->
-                Counter.builder(REQUESTS)
-                    .description("Answered requests (health probes and scrapes excluded)")
-                    .tag(TAG_STATUS, String.valueOf(s))
-                    .register(registry))
-        .increment();
+    int slot = status - MIN_STATUS;
+    if (slot >= 0 && slot < byStatus.length()) {
+      Counter counter = byStatus.get(slot);
+      if (counter == null) {
+        counter = requestCounter(status);
+        byStatus.set(slot, counter); // racing threads store the same registered counter
+      }
+      counter.increment();
+      return;
+    }
+    requestCounter(status).increment();
+  }
+
+  private Counter requestCounter(int status) {
+    return requests.computeIfAbsent(
+        status,
+        s ->
+            Counter.builder(REQUESTS)
+                .description("Answered requests (health probes and scrapes excluded)")
+                .tag(TAG_STATUS, String.valueOf(s))
+                .register(registry));
   }
 
   /** One request or connection refused as hostile or malformed; {@code reason} is a fixed text. */
@@ -179,6 +200,11 @@ public final class StudentsMetrics implements KeySourceMetrics {
   /** One request refused by authentication or authorization. */
   public void validationFailure(AuthFailure.Reason reason) {
     failures.get(reason).increment();
+  }
+
+  /** One token validation (accepted or refused) took {@code nanos}. */
+  public void validationTime(long nanos) {
+    validation.record(nanos, TimeUnit.NANOSECONDS);
   }
 
   /** Runs {@code validation} and records how long its future took, whatever the outcome. */

@@ -3,14 +3,19 @@ package dev.tokenbroker.students.auth;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tokenbroker.students.StudentsVerticle;
 import dev.tokenbroker.students.config.TokenValidatorOptions;
 import dev.tokenbroker.students.support.Await;
 import dev.tokenbroker.students.support.JwksServer;
 import dev.tokenbroker.students.support.TestKeys;
+import dev.tokenbroker.students.support.TestServers;
 import dev.tokenbroker.students.support.TestTokens;
 import dev.tokenbroker.testing.MutableClock;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
@@ -83,6 +88,41 @@ class KeyRotationTest {
     assertEquals("OK", outcome(token(TestKeys.RSA_B, "key-b")));
     assertEquals("unknown key id", outcome(oldToken));
     assertEquals(2, idp.jwksFetches());
+  }
+
+  /** Status of {@code GET /students} with {@code token}, on a new connection each time. */
+  private int status(HttpClient client, int port, String token) {
+    return Await.result(
+            client
+                .request(HttpMethod.GET, port, "127.0.0.1", "/students")
+                .compose(
+                    req ->
+                        req.putHeader("Authorization", "Bearer " + token)
+                            .send()
+                            .compose(resp -> resp.body().map(b -> resp.statusCode()))))
+        .intValue();
+  }
+
+  @Test
+  void rotationReachesEveryServerInstance() {
+    StudentsVerticle server =
+        TestServers.deploy(vertx, TestServers.options(idp).setInstances(2), clock);
+    assertEquals(2, server.eventLoops().size(), "two instances on two event loops");
+    // Without keep-alive every request opens a connection; Vert.x hands them out in turn.
+    HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false));
+    String oldToken = token(TestKeys.RSA_A, "key-a");
+    String newToken = token(TestKeys.RSA_B, "key-b");
+    for (int i = 0; i < 4; i++) {
+      assertEquals(200, status(client, server.actualPort(), oldToken));
+    }
+    idp.keys(KEY_B);
+    Await.result(server.validator().keySource().refresh());
+    for (int i = 0; i < 4; i++) {
+      assertEquals(401, status(client, server.actualPort(), oldToken), "retired key, cached");
+      assertEquals(200, status(client, server.actualPort(), newToken));
+    }
+    assertEquals(2, idp.jwksFetches(), "one key source for all instances");
+    Await.result(client.close());
   }
 
   @Test

@@ -95,6 +95,51 @@ class VerifiedTokenCacheTest {
   }
 
   @Test
+  void cachedTokenIsRecheckedForIssuedAtWhenTheClockStepsBack() {
+    long now = clock.epochSecond();
+    String token = token(TestTokens.claims(now).put("iat", now + 3));
+    assertEquals("OK", outcome(token));
+    assertEquals("OK", outcome(token));
+    clock.advance(Duration.ofSeconds(-10));
+    assertEquals("token issued in the future", outcome(token));
+  }
+
+  @Test
+  void tokenCarryingTheSignatureOfACachedOneIsVerifiedAndRefused() {
+    String cached = token(TestTokens.claims(clock.epochSecond()).put("scope", "read:students"));
+    // Same length, so the forged text also has the cached token's hash (its tail and length).
+    String other = token(TestTokens.claims(clock.epochSecond()).put("scope", "read:teachers"));
+    String forged =
+        other.substring(0, other.lastIndexOf('.')) + cached.substring(cached.lastIndexOf('.'));
+    assertEquals(cached.length(), forged.length());
+    assertEquals("OK", outcome(cached));
+    assertEquals("invalid signature", outcome(forged));
+  }
+
+  @Test
+  void headerPresentationIsRememberedUnderTheExactText() {
+    String token = token(TestTokens.claims(clock.epochSecond()));
+    String header = "Bearer " + token;
+    assertEquals(null, validator.remembered(header, 7));
+    VerifiedToken verified = Await.result(validator.validate(header, 7));
+    assertSame(verified, validator.remembered(header, 7));
+    assertEquals(null, validator.remembered("bearer " + token, 7));
+    assertEquals(1, validator.cachedTokens());
+  }
+
+  @Test
+  void rememberedTokenIsRefusedOnceExpired() {
+    long now = clock.epochSecond();
+    String header = "Bearer " + token(TestTokens.claims(now).put("exp", now + 10));
+    Await.result(validator.validate(header, 7));
+    clock.advance(Duration.ofSeconds(16));
+    assertEquals(null, validator.remembered(header, 7));
+    assertEquals(
+        "token expired",
+        ((AuthFailure) Await.failure(validator.validate(header, 7))).description());
+  }
+
+  @Test
   void cacheIsBounded(Vertx vertx) {
     validator = create(vertx, 2);
     for (int i = 0; i < 3; i++) {

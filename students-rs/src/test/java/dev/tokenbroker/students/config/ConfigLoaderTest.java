@@ -43,6 +43,8 @@ class ConfigLoaderTest {
         "bad-none-algorithm.yaml      | algorithms: none is not allowed (only asymmetric signatures are accepted)",
         "bad-port-out-of-range.yaml   | http.port: must be between 0 and 65535",
         "bad-port-not-a-number.yaml   | http.port: must be an integer",
+        "bad-instances-zero.yaml      | http.instances: must be between 1 and 64",
+        "bad-instances-over-64.yaml   | http.instances: must be between 1 and 64",
         "bad-limits-head-timeout.yaml | http.limits.headTimeoutSeconds: must be between 1 and 3600, was 0",
         "bad-undefined-env-var.yaml   | audience: environment variable STUDENTS_AUDIENCE_UNSET is not set",
         "bad-jwks-max-below-min.yaml  | jwks.maxCacheSeconds: must be >= jwks.minRefreshSeconds",
@@ -77,6 +79,7 @@ class ConfigLoaderTest {
     StudentsOptions o = StudentsOptions.load(fixture("good-minimal.yaml"), ENV);
     assertEquals("127.0.0.1", o.getHost());
     assertEquals(4006, o.getPort());
+    assertEquals(Math.min(64, Runtime.getRuntime().availableProcessors()), o.getInstances());
     assertEquals("read:students", o.getRequiredScope());
     assertTrue(o.isAuthEnabled());
     TokenValidatorOptions t = o.getToken();
@@ -100,6 +103,7 @@ class ConfigLoaderTest {
     StudentsOptions o = StudentsOptions.load(fixture("good-full.yaml"), ENV);
     assertEquals("0.0.0.0", o.getHost());
     assertEquals(0, o.getPort());
+    assertEquals(3, o.getInstances());
     assertEquals(Set.of("RS256", "PS256", "ES256"), o.getToken().getAlgorithms());
     assertEquals(500, o.getToken().getTokenCacheMaxEntries());
     assertEquals(32768, o.getToken().getJwks().getMaxBytes());
@@ -132,6 +136,7 @@ class ConfigLoaderTest {
             Map.of("AUTH0_ISSUER", "https://t.example.auth0.com/"));
     assertEquals("https://t.example.auth0.com/", o.getToken().getIssuer());
     assertEquals(4006, o.getPort());
+    assertEquals(Math.min(64, Runtime.getRuntime().availableProcessors()), o.getInstances());
   }
 
   @Test

@@ -17,6 +17,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.junit5.VertxExtension;
 import java.security.KeyPair;
 import java.time.Duration;
@@ -132,6 +133,42 @@ class MetricsTest {
     expected.put(name + "wrong_audience\"}", wrongAudience + ".0");
     expected.put(name + "wrong_issuer\"}", wrongIssuer + ".0");
     return expected;
+  }
+
+  @Test
+  void allServerInstancesCountInOneRegistryAndShareReadiness() {
+    StudentsVerticle rs =
+        new StudentsVerticle(
+            TestServers.options(idp).setInstances(2), clock, StudentsMetrics.create());
+    Await.result(vertx.deployVerticle(rs));
+    assertEquals(2, rs.eventLoops().size());
+    // A new connection per request: Vert.x hands connections to the two instances in turn.
+    WebClient fresh = WebClient.create(vertx, new WebClientOptions().setKeepAlive(false));
+    String token = TestTokens.rs256(TestKeys.RSA_A, "key-a", claims());
+    for (int i = 0; i < 6; i++) {
+      HttpResponse<Buffer> r =
+          Await.result(
+              fresh
+                  .get(rs.actualPort(), "127.0.0.1", "/students")
+                  .putHeader("Authorization", "Bearer " + token)
+                  .send());
+      assertEquals(200, r.statusCode());
+    }
+    for (int i = 0; i < 2; i++) {
+      HttpResponse<Buffer> ready =
+          Await.result(fresh.get(rs.actualPort(), "127.0.0.1", "/health/ready").send());
+      assertEquals(200, ready.statusCode());
+      assertEquals(1, ready.bodyAsJsonObject().getInteger("keys"));
+    }
+    fresh.close();
+    assertEquals(
+        Map.of("students_rs_requests_total{status=\"200\"}", "6.0"),
+        samples(scrape(rs), "students_rs_requests_total"));
+    assertEquals("1.0", samples(scrape(rs), "students_rs_jwks_keys").get("students_rs_jwks_keys"));
+    assertEquals(
+        "1.0",
+        samples(scrape(rs), "students_rs_jwks_fetches_total")
+            .get("students_rs_jwks_fetches_total{outcome=\"success\"}"));
   }
 
   @Test

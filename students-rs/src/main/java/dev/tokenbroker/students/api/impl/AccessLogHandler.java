@@ -2,6 +2,7 @@ package dev.tokenbroker.students.api.impl;
 
 import dev.tokenbroker.common.log.JsonLogFormatter;
 import dev.tokenbroker.common.log.LogSafe;
+import dev.tokenbroker.students.api.AccessLogOutput;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 import java.util.logging.Logger;
@@ -15,7 +16,7 @@ public final class AccessLogHandler implements Handler<RoutingContext> {
 
   public static final String CLIENT_ID_KEY = "clientId";
 
-  private static final Logger LOG = Logger.getLogger("dev.tokenbroker.students.access");
+  private static final Logger LOG = Logger.getLogger(AccessLogOutput.LOGGER);
 
   @Override
   public void handle(RoutingContext ctx) {

@@ -22,7 +22,11 @@ import java.util.logging.Logger;
 
 /**
  * The JWKS-backed {@link KeySource}. All state changes happen under the object's monitor; the
- * current {@link KeySet} is an immutable snapshot in a volatile field, so readers never lock.
+ * current {@link KeySet} is an immutable snapshot in a volatile field, so readers never lock. One
+ * instance serves every event loop: the per-request calls ({@link #current()}, {@link
+ * #refreshIfStale()}, {@link #requestRefresh()} within the cooldown) read volatile fields only; the
+ * monitor is taken only to start a fetch (at most once per cooldown or key-set lifetime). Fetches
+ * run on the context that created the source.
  *
  * <p>Fetch policy: one fetch in flight at a time (callers share its future); a scheduled refresh
  * once the cache lifetime has passed, served in the background while the old keys stay in use; an
@@ -51,8 +55,8 @@ public final class JwksKeySource implements KeySource {
   private volatile KeySet current = KeySet.EMPTY;
   private volatile long nextRefreshAtMillis = Long.MIN_VALUE;
   private volatile String discoveredJwksUri;
-  private Future<KeySet> inFlight;
-  private long lastFetchStartMillis = Long.MIN_VALUE;
+  private volatile Future<KeySet> inFlight;
+  private volatile long lastFetchStartMillis = Long.MIN_VALUE;
   private long generation;
   private long fetchCount;
 
@@ -96,7 +100,22 @@ public final class JwksKeySource implements KeySource {
    * Joins a fetch in flight; starts one only if the cooldown since the last fetch has passed. Never
    * fails: completes with the keys in force afterwards.
    */
-  public synchronized Future<KeySet> requestRefresh() {
+  public Future<KeySet> requestRefresh() {
+    // Lock-free answer for the common cases (a flood of unknown kids, any number of event loops):
+    // a fetch in flight is joined, a fetch within the cooldown means the keys in force.
+    Future<KeySet> pending = inFlight;
+    if (pending != null) {
+      return pending.recover(err -> Future.succeededFuture(current));
+    }
+    long last = lastFetchStartMillis;
+    if (last != Long.MIN_VALUE
+        && clock.millis() - last < jwks.getRefetchCooldownSeconds() * 1000L) {
+      return Future.succeededFuture(current);
+    }
+    return requestRefreshLocked();
+  }
+
+  private synchronized Future<KeySet> requestRefreshLocked() {
     if (inFlight == null) {
       long now = clock.millis();
       long cooldown = jwks.getRefetchCooldownSeconds() * 1000L;

@@ -4,7 +4,6 @@ import dev.tokenbroker.common.log.LogSafe;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.impl.jose.JWK;
-import io.vertx.ext.auth.impl.jose.JWS;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -132,10 +131,10 @@ final class JwksParser {
     if (algs.isEmpty()) {
       throw new IllegalArgumentException("alg not allowed");
     }
-    Map<String, JWS> verifiers = new LinkedHashMap<>();
+    Map<String, VerificationKey.Verifier> verifiers = new LinkedHashMap<>();
     for (String alg : algs) {
       try {
-        verifiers.put(alg, new JWS(new JWK(material.copy().put("alg", alg))));
+        verifiers.put(alg, new VerificationKey.Verifier(new JWK(material.copy().put("alg", alg))));
       } catch (RuntimeException e) {
         throw new IllegalArgumentException("invalid key material");
       }

@@ -32,22 +32,33 @@ final class TokenClaims {
       throw AuthFailure.invalidToken(Reason.MALFORMED, "token has no expiry");
     }
     long nbf = numericDate(payload, "nbf");
-    checkTime(exp, nbf, nowSecond, leeway);
+    checkTime(exp, nbf, ABSENT, nowSecond, leeway);
     long iat = numericDate(payload, "iat");
-    if (iat != ABSENT && iat - leeway > nowSecond) {
-      throw AuthFailure.invalidToken(Reason.NOT_YET_VALID, "token issued in the future");
-    }
-    return new VerifiedToken(clientId(payload), scopes(payload), exp, nbf, payload);
+    checkTime(exp, nbf, iat, nowSecond, leeway);
+    return new VerifiedToken(clientId(payload), scopes(payload), exp, nbf, iat, payload);
   }
 
   /** The checks repeated on every use, also for remembered tokens. */
-  static void checkTime(long exp, long nbf, long nowSecond, long leeway) {
+  static void checkTime(long exp, long nbf, long iat, long nowSecond, long leeway) {
     if (nowSecond - leeway > exp) {
       throw AuthFailure.invalidToken(Reason.EXPIRED, "token expired");
     }
     if (nbf != ABSENT && nbf - leeway > nowSecond) {
       throw AuthFailure.invalidToken(Reason.NOT_YET_VALID, "token not yet valid");
     }
+    if (iat != ABSENT && iat - leeway > nowSecond) {
+      throw AuthFailure.invalidToken(Reason.NOT_YET_VALID, "token issued in the future");
+    }
+  }
+
+  /** {@link #checkTime(long, long, long, long, long)} for a remembered token. */
+  static void checkTime(VerifiedToken token, long nowSecond, long leeway) {
+    checkTime(
+        token.expiresAtEpochSecond(),
+        token.notBeforeEpochSecond(),
+        token.issuedAtEpochSecond(),
+        nowSecond,
+        leeway);
   }
 
   private static boolean hasAudience(Object aud, String audience) {

@@ -49,22 +49,41 @@ public final class TokenValidatorImpl implements TokenValidator {
 
   @Override
   public Future<VerifiedToken> validate(String token) {
+    return validate(token, 0);
+  }
+
+  @Override
+  public VerifiedToken remembered(String presented, int tokenStart) {
+    if (presented == null || tokenStart < 0 || tokenStart >= presented.length()) {
+      return null;
+    }
+    keys.refreshIfStale();
+    long now = nowSecond();
+    VerifiedToken hit = cache.get(presented, tokenStart, keys.current().generation(), now, leeway);
+    if (hit != null) {
+      TokenClaims.checkTime(hit, now, leeway);
+    }
+    return hit;
+  }
+
+  @Override
+  public Future<VerifiedToken> validate(String presented, int tokenStart) {
     try {
-      if (token == null || token.isEmpty()) {
+      if (presented == null || tokenStart < 0 || tokenStart >= presented.length()) {
         throw AuthFailure.invalidToken(Reason.MALFORMED, "empty token");
       }
-      if (token.length() > maxTokenBytes) {
+      if (presented.length() - tokenStart > maxTokenBytes) {
         throw AuthFailure.invalidToken(Reason.MALFORMED, "token too large");
       }
       keys.refreshIfStale();
       KeySet keySet = keys.current();
       long now = nowSecond();
-      VerifiedToken remembered = cache.get(token, keySet.generation(), now, leeway);
+      VerifiedToken remembered = cache.get(presented, tokenStart, keySet.generation(), now, leeway);
       if (remembered != null) {
-        TokenClaims.checkTime(
-            remembered.expiresAtEpochSecond(), remembered.notBeforeEpochSecond(), now, leeway);
+        TokenClaims.checkTime(remembered, now, leeway);
         return Future.succeededFuture(remembered);
       }
+      String token = tokenStart == 0 ? presented : presented.substring(tokenStart);
       JwtParts jwt = JwtParts.parse(token);
       String alg = checkHeader(jwt);
       String kid = jwt.header().getValue("kid") instanceof String s ? s : null;
@@ -73,10 +92,10 @@ public final class TokenValidatorImpl implements TokenValidator {
       }
       if (keySet.isEmpty() || (kid != null && !keySet.hasKid(kid))) {
         return keys.requestRefresh()
-            .map(refreshed -> verify(token, jwt, alg, kid, refreshed))
+            .map(refreshed -> verify(presented, tokenStart, jwt, alg, kid, refreshed))
             .recover(TokenValidatorImpl::asAuthFailure);
       }
-      return Future.succeededFuture(verify(token, jwt, alg, kid, keySet));
+      return Future.succeededFuture(verify(presented, tokenStart, jwt, alg, kid, keySet));
     } catch (AuthFailure failure) {
       return Future.failedFuture(failure);
     } catch (RuntimeException unexpected) {
@@ -106,7 +125,8 @@ public final class TokenValidatorImpl implements TokenValidator {
     return alg;
   }
 
-  private VerifiedToken verify(String token, JwtParts jwt, String alg, String kid, KeySet keySet) {
+  private VerifiedToken verify(
+      String presented, int tokenStart, JwtParts jwt, String alg, String kid, KeySet keySet) {
     if (keySet.isEmpty()) {
       throw AuthFailure.unavailable("signing keys unavailable");
     }
@@ -133,7 +153,7 @@ public final class TokenValidatorImpl implements TokenValidator {
       throw AuthFailure.invalidToken(Reason.BAD_SIGNATURE, "invalid signature");
     }
     VerifiedToken result = TokenClaims.check(jwt.payload(), issuer, audience, nowSecond(), leeway);
-    cache.put(token, result, keySet.generation());
+    cache.put(presented, tokenStart, result, keySet.generation());
     return result;
   }
 
