@@ -176,7 +176,7 @@ public final class StudentsSuite {
           "Spring Boot resource server: Boot 4.1.2, spring-boot-starter-web (Tomcat) + spring-boot-starter-oauth2-resource-server"
               + " (NimbusJwtDecoder from jwk-set-uri, issuer and audience checked), hasAuthority(SCOPE_read:students); bench/spring-peer.");
       t.note(
-          "tokens: minted up front from the mock IdP (RS256, 1 h); students-rs caches verified tokens (bounded LRU).");
+          "tokens: minted up front from the mock IdP (RS256, 1 h); students-rs caches verified tokens (bounded, lock-free, keyed by the presented header).");
       ctx.report().add(t);
     } finally {
       servers.forEach(ServerProcess::close);
