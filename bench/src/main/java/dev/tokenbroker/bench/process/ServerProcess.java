@@ -37,10 +37,13 @@ public final class ServerProcess implements AutoCloseable {
    */
   public static ServerProcess studentsRs(Launcher l, String name, JvmFlags flags, String issuer)
       throws IOException {
+    // BENCH_STUDENTS_INSTANCES: http.instances of both students-rs servers (default: theirs).
+    String instances = System.getenv().getOrDefault("BENCH_STUDENTS_INSTANCES", "").trim();
+    String http = studentsHttp(instances.isEmpty() ? 0 : Integer.parseInt(instances));
     String yaml =
         issuer == null
-            ? "http: {host: 127.0.0.1, port: 0}\nauthEnabled: false\n"
-            : "http: {host: 127.0.0.1, port: 0}\nissuer: \""
+            ? http + "authEnabled: false\n"
+            : http + "issuer: \""
                 + issuer
                 + "\"\naudience: \""
                 + BrokerProcess.STUDENTS_API
@@ -49,6 +52,13 @@ public final class ServerProcess implements AutoCloseable {
     Files.writeString(config, yaml);
     return new ServerProcess(
         l.startJar(name, flags, l.studentsJar(), List.of("--config", config.toString())));
+  }
+
+  /** students-rs's {@code http} line: loopback, a free port, {@code instances} when > 0. */
+  private static String studentsHttp(int instances) {
+    return "http: {host: 127.0.0.1, port: 0"
+        + (instances > 0 ? ", instances: " + instances : "")
+        + "}\n";
   }
 
   /**
@@ -60,9 +70,8 @@ public final class ServerProcess implements AutoCloseable {
       Launcher l, String name, JvmFlags flags, String issuer, String cpus, int instances)
       throws IOException {
     String yaml =
-        "http: {host: 127.0.0.1, port: 0"
-            + (instances > 0 ? ", instances: " + instances : "")
-            + "}\nissuer: \""
+        studentsHttp(instances)
+            + "issuer: \""
             + issuer
             + "\"\naudience: \""
             + BrokerProcess.STUDENTS_API
