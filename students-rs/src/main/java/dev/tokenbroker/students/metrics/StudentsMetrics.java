@@ -34,8 +34,11 @@ import java.util.function.Supplier;
  *   <li>{@code students_rs_jwks_fetches_total{outcome="success|failure"}}: JWKS fetches (including
  *       the discovery request that may precede one);
  *   <li>{@code students_rs_token_validation_duration_seconds}: histogram ({@code _bucket{le}},
- *       {@code _sum}, {@code _count}, plus {@code _max}) of token validations, accepted or not,
- *       including a JWKS refetch for an unknown {@code kid};
+ *       {@code _sum}, {@code _count}, plus {@code _max}) of token validations that were not
+ *       answered from the verified-token cache, accepted or not, including a JWKS refetch for an
+ *       unknown {@code kid};
+ *   <li>{@code students_rs_token_cache_hits_total}: tokens answered from the verified-token cache
+ *       (counted, not timed);
  *   <li>{@code students_rs_jwks_keys}: usable signing keys held now;
  *   <li>{@code students_rs_rejected_requests_total{reason}}: hostile or malformed HTTP input
  *       refused before any handler (a connection over the cap, a slow head, an oversized or
@@ -59,6 +62,9 @@ public final class StudentsMetrics implements KeySourceMetrics {
 
   /** Timer, exported as {@code students_rs_token_validation_duration_seconds_*}. */
   public static final String VALIDATION_DURATION = "students_rs_token_validation_duration";
+
+  /** Counter, exported as {@code students_rs_token_cache_hits_total}. */
+  public static final String CACHE_HITS = "students_rs_token_cache_hits";
 
   /** Gauge, exported as {@code students_rs_jwks_keys}. */
   public static final String JWKS_KEYS = "students_rs_jwks_keys";
@@ -108,6 +114,7 @@ public final class StudentsMetrics implements KeySourceMetrics {
   private final Counter jwksSuccess;
   private final Counter jwksFailure;
   private final Timer validation;
+  private final Counter cacheHits;
 
   private StudentsMetrics(PrometheusMeterRegistry registry) {
     this.registry = registry;
@@ -121,6 +128,10 @@ public final class StudentsMetrics implements KeySourceMetrics {
     }
     jwksSuccess = jwksCounter(OUTCOME_SUCCESS);
     jwksFailure = jwksCounter(OUTCOME_FAILURE);
+    cacheHits =
+        Counter.builder(CACHE_HITS)
+            .description("Requests whose token was answered from the verified-token cache")
+            .register(registry);
     validation =
         Timer.builder(VALIDATION_DURATION)
             .description("Time to validate a bearer token, accepted or refused")
@@ -200,6 +211,14 @@ public final class StudentsMetrics implements KeySourceMetrics {
   /** One request refused by authentication or authorization. */
   public void validationFailure(AuthFailure.Reason reason) {
     failures.get(reason).increment();
+  }
+
+  /**
+   * A presented token was answered from the verified-token cache (its time checks passed). A {@link
+   * Counter} (striped cells, no shared write per increment), unlike the timer's histogram.
+   */
+  public void cacheHit() {
+    cacheHits.increment();
   }
 
   /** One token validation (accepted or refused) took {@code nanos}. */

@@ -175,7 +175,8 @@ class MetricsTest {
   void countsRequestsByStatusFailuresByReasonFetchesAndValidations() {
     StudentsVerticle rs = deploy();
 
-    assertEquals(200, students(rs, signedByA(claims())));
+    KeyAndClaims acceptedAgain = signedByA(claims());
+    assertEquals(200, students(rs, acceptedAgain));
     assertEquals(401, students(rs, signedByA(TestTokens.claims(clock.epochSecond() - 600))));
     assertEquals(401, students(rs, new KeyAndClaims(TestKeys.RSA_ATTACKER, "key-a", claims())));
     assertEquals(401, students(rs, signedByA(claims().put("aud", "https://other-api"))));
@@ -229,6 +230,20 @@ class MetricsTest {
     assertTrue(
         Double.parseDouble(timer.get("students_rs_token_validation_duration_seconds_sum")) > 0);
     assertTrue(scrape.contains("# TYPE students_rs_token_validation_duration_seconds histogram"));
+
+    // The accepted token again: answered from the cache, counted as a hit, not timed.
+    assertEquals(
+        Map.of("students_rs_token_cache_hits_total", "0.0"),
+        samples(scrape, "students_rs_token_cache_hits_total"));
+    assertEquals(200, students(rs, acceptedAgain));
+    String after = scrape(rs);
+    assertEquals(
+        Map.of("students_rs_token_cache_hits_total", "1.0"),
+        samples(after, "students_rs_token_cache_hits_total"));
+    assertEquals(
+        "9",
+        samples(after, "students_rs_token_validation_duration_seconds")
+            .get("students_rs_token_validation_duration_seconds_count"));
 
     for (String token : sentTokens) {
       for (String part : token.split("\\.")) {
