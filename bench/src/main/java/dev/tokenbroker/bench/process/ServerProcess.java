@@ -43,7 +43,8 @@ public final class ServerProcess implements AutoCloseable {
     String yaml =
         issuer == null
             ? http + "authEnabled: false\n"
-            : http + "issuer: \""
+            : http
+                + "issuer: \""
                 + issuer
                 + "\"\naudience: \""
                 + BrokerProcess.STUDENTS_API
