@@ -1,6 +1,12 @@
 package dev.tokenbroker.broker.api.http;
 
+import dev.tokenbroker.broker.metrics.BrokerMetrics;
+import dev.tokenbroker.broker.metrics.BrokerMetrics.Api;
+import dev.tokenbroker.broker.metrics.BrokerMetrics.Outcome;
+import dev.tokenbroker.broker.token.Token;
+import dev.tokenbroker.broker.token.TokenCache;
 import dev.tokenbroker.broker.token.TokenFailure;
+import dev.tokenbroker.broker.token.TokenKey;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
@@ -19,6 +25,50 @@ public final class ApiResponses {
   public static final String BASIC_CHALLENGE = "Basic realm=\"token-broker\", charset=\"UTF-8\"";
 
   private ApiResponses() {}
+
+  /** Writes a token answer; each endpoint has its own body. */
+  public interface TokenWriter {
+    void write(HttpServerResponse resp, Token token);
+  }
+
+  /** Writes a refusal; each endpoint maps failures its own way. */
+  public interface FailureWriter {
+    void fail(HttpServerResponse resp, TokenFailure failure);
+  }
+
+  /**
+   * Answers with the token for {@code key}: the held one at once (counted as a hit; nothing is
+   * allocated, so pass writers held in fields), else the cache's shared fetch (counted as a wait,
+   * or an error written by {@code failure}). The one serving path of {@code GET /v1/token} and
+   * {@code POST /oauth/token}.
+   */
+  public static void serveToken(
+      TokenCache cache,
+      TokenKey key,
+      BrokerMetrics metrics,
+      Api api,
+      HttpServerResponse resp,
+      TokenWriter writer,
+      FailureWriter failure) {
+    Token held = cache.peek(key);
+    if (held != null) {
+      metrics.request(api, Outcome.HIT);
+      writer.write(resp, held);
+      return;
+    }
+    cache
+        .get(key)
+        .onComplete(
+            ar -> {
+              if (ar.succeeded()) {
+                metrics.request(api, Outcome.WAIT);
+                writer.write(resp, ar.result());
+              } else {
+                metrics.request(api, Outcome.ERROR);
+                failure.fail(resp, asFailure(ar.cause()));
+              }
+            });
+  }
 
   /** {@code {"error","error_description"}} (+ {@code idp_error}), with Retry-After on 503. */
   public static void fail(HttpServerResponse resp, TokenFailure f) {

@@ -58,6 +58,9 @@ public final class HttpApi implements Handler<HttpServerRequest> {
   static final int MAX_BODY_BYTES = 16 * 1024;
   private static final int MAX_RESOLVED = 4096;
 
+  /** {@link #write} as a writer, made once (the hot path allocates nothing). */
+  private final ApiResponses.TokenWriter writer = this::write;
+
   private final TokenCache cache;
   private final AccessPolicy policy;
   private final LocalRequestGuard guard;
@@ -185,24 +188,7 @@ public final class HttpApi implements Handler<HttpServerRequest> {
       ApiResponses.fail(resp, f);
       return;
     }
-    Token held = cache.peek(key);
-    if (held != null) {
-      metrics.request(Api.HTTP, Outcome.HIT);
-      write(resp, held);
-      return;
-    }
-    cache
-        .get(key)
-        .onComplete(
-            ar -> {
-              if (ar.succeeded()) {
-                metrics.request(Api.HTTP, Outcome.WAIT);
-                write(resp, ar.result());
-              } else {
-                metrics.request(Api.HTTP, Outcome.ERROR);
-                ApiResponses.fail(resp, ApiResponses.asFailure(ar.cause()));
-              }
-            });
+    ApiResponses.serveToken(cache, key, metrics, Api.HTTP, resp, writer, ApiResponses::fail);
   }
 
   private void write(HttpServerResponse resp, Token token) {

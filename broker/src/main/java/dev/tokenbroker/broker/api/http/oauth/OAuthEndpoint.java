@@ -51,6 +51,12 @@ public final class OAuthEndpoint {
   private static final CharSequence NO_CACHE = HttpHeaders.createOptimized("no-cache");
   private static final CharSequence PRAGMA = HttpHeaders.createOptimized("Pragma");
 
+  /** A failed fetch as the drop-in endpoint answers it (RFC 6749 error codes). */
+  private static final ApiResponses.FailureWriter UPSTREAM_FAILURE =
+      (resp, f) -> fail(resp, upstream(f));
+
+  private final ApiResponses.TokenWriter writer = this::write;
+
   private final TokenCache cache;
   private final CallerPolicy callers;
   private final LocalRequestGuard guard;
@@ -122,24 +128,7 @@ public final class OAuthEndpoint {
       fail(resp, f);
       return;
     }
-    Token held = cache.peek(key);
-    if (held != null) {
-      metrics.request(Api.OAUTH, Outcome.HIT);
-      write(resp, held);
-      return;
-    }
-    cache
-        .get(key)
-        .onComplete(
-            ar -> {
-              if (ar.succeeded()) {
-                metrics.request(Api.OAUTH, Outcome.WAIT);
-                write(resp, ar.result());
-              } else {
-                metrics.request(Api.OAUTH, Outcome.ERROR);
-                fail(resp, upstream(ApiResponses.asFailure(ar.cause())));
-              }
-            });
+    ApiResponses.serveToken(cache, key, metrics, Api.OAUTH, resp, writer, UPSTREAM_FAILURE);
   }
 
   /**
